@@ -1,0 +1,152 @@
+"""Parser for the notation printed in MadGraph's paper tables (arXiv:1405.0301, Table 1ff).
+
+A user pastes rows such as::
+
+    a.1  pp → W±  1.375 ± 0.002 · 10^5  +15.4% −16.6%  +2.0% −1.6%
+         1.773 ± 0.007 · 10^5  +5.2% −9.4%  +1.9% −1.6%
+
+(one line per row in the file)
+
+into a text file and :func:`read_paper_notation` turns them into table records. Per row: an
+optional id (``a.1``), the process, the LO cross section ``value ± error · 10^k`` followed by its
+scale uncertainty ``+a% -b%`` and optionally its PDF uncertainty, then the same for NLO
+(optional). Powers of ten may be written ``· 10^5``, ``× 10^{5}``, ``x 10^5``, ``\\cdot 10^{5}``
+or with superscript digits; minus signs may be unicode (``−``, ``–``). Cross sections are in pb
+unless a line ``# unit: fb`` (or a unit after the number) says otherwise. An explicit final-state
+count may end the row as ``n_final=3`` (needed for decay chains). Lines starting with ``#`` are
+comments; blank lines are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import NotationError, UnitError, location
+from .process import count_final_state, normalize_process
+
+XSEC_UNITS_TO_PB = {"ab": 1e-6, "fb": 1e-3, "pb": 1.0, "nb": 1e3, "ub": 1e6, "µb": 1e6, "mb": 1e9}
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_NUM = r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?"
+_XSEC = re.compile(
+    rf"\(?\s*(?P<val>{_NUM})\s*(?:±|\+/-|\+-|\\pm)\s*(?P<err>{_NUM})\s*\)?"
+    rf"(?:\s*(?:·|⋅|×|\*|\\cdot|\\times|x)\s*10\s*\^\s*\{{?\s*(?P<exp>[+-]?\d+)\s*\}}?)?"
+    rf"(?:\s*(?P<unit>[a-zµ]*b)\b)?"
+)
+_PAIR = re.compile(rf"\+\s*(?P<up>{_NUM})\s*%\s*-\s*(?P<dn>{_NUM})\s*%")
+_ID = re.compile(r"^[A-Za-z]\.\d+[a-z]?$|^\d+$")
+_NFINAL = re.compile(r"\bn_final\s*=\s*(\d+)\s*$")
+_UNIT_DIRECTIVE = re.compile(r"^#\s*unit\s*:\s*(\S+)\s*$", re.IGNORECASE)
+
+
+def _clean(line: str) -> str:
+    line = re.sub(
+        r"10\s*([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), line
+    )
+    for dash in ("−", "–", "—"):
+        line = line.replace(dash, "-")
+    line = line.replace("$", " ").replace("&", " ").replace("\\\\", " ")
+    return line
+
+
+def _unit_factor(unit: str, where: str) -> float:
+    key = unit.lower().replace("μ", "µ")
+    if key not in XSEC_UNITS_TO_PB:
+        raise UnitError(
+            f"{where}: unknown cross-section unit '{unit}'; use one of "
+            + ", ".join(XSEC_UNITS_TO_PB)
+        )
+    return XSEC_UNITS_TO_PB[key]
+
+
+def parse_paper_row(text: str, where: str = "<row>", unit: str = "pb") -> dict[str, object]:
+    """Parse one table row in paper notation into a record of the scaleuq table schema.
+
+    Args:
+        text: the row as printed in the paper.
+        where: ``file:line`` used in error messages.
+        unit: cross-section unit of values that carry none.
+
+    Returns:
+        A dict with ``process``, ``id``, ``n_final``, ``lo_xsec_pb``, ``lo_mc_err_pb``,
+        ``lo_scale_up_pct``, ``lo_scale_dn_pct`` (negative), optionally the PDF and NLO fields.
+
+    Raises:
+        NotationError: the row does not follow the notation.
+    """
+    line = _clean(text)
+    n_final = None
+    m = _NFINAL.search(line)
+    if m:
+        n_final = int(m.group(1))
+        line = line[: m.start()]
+    blocks = list(_XSEC.finditer(line))
+    if not blocks:
+        raise NotationError(
+            f"{where}: no cross section like '1.375 ± 0.002 · 10^5' in {text.strip()!r}"
+        )
+    if len(blocks) > 2:
+        raise NotationError(f"{where}: found {len(blocks)} cross sections, expected LO and NLO")
+    head = line[: blocks[0].start()].split()
+    if not head:
+        raise NotationError(f"{where}: the row has no process name before the cross section")
+    row_id = head.pop(0) if len(head) > 1 and _ID.match(head[0]) else None
+    process = normalize_process(" ".join(head))
+    if n_final is None:
+        n_final = count_final_state(process)
+        if n_final is None:
+            raise NotationError(
+                f"{where}: cannot count the final state of {process!r}; end the row with n_final=N"
+            )
+    record: dict[str, object] = {"process": process, "id": row_id, "n_final": n_final}
+    for order, block, nxt in zip(("lo", "nlo"), blocks, [*blocks[1:], None], strict=False):
+        factor = _unit_factor(block.group("unit") or unit, where)
+        scale = 10.0 ** int(block.group("exp") or 0) * factor
+        record[f"{order}_xsec_pb"] = float(block.group("val")) * scale
+        record[f"{order}_mc_err_pb"] = float(block.group("err")) * scale
+        tail = line[block.end() : nxt.start() if nxt is not None else len(line)]
+        pairs = list(_PAIR.finditer(tail))
+        leftover = _PAIR.sub(" ", tail).strip()
+        if leftover:
+            raise NotationError(
+                f"{where}: cannot read {leftover!r} after the {order.upper()} cross section; "
+                "uncertainties must look like '+15.4% -16.6%'"
+            )
+        if not pairs:
+            raise NotationError(
+                f"{where}: the {order.upper()} cross section has no scale uncertainty '+a% -b%'"
+            )
+        if len(pairs) > 2:
+            raise NotationError(
+                f"{where}: {len(pairs)} uncertainty pairs after the {order.upper()} value; "
+                "expected scale and optionally PDF"
+            )
+        for kind, pair in zip(("scale", "pdf"), pairs, strict=False):
+            record[f"{order}_{kind}_up_pct"] = float(pair.group("up"))
+            record[f"{order}_{kind}_dn_pct"] = -float(pair.group("dn"))
+    return record
+
+
+def read_paper_notation(path: str | Path) -> list[tuple[int, dict[str, object]]]:
+    """Read a text file of rows in paper notation.
+
+    Returns:
+        ``(line_number, record)`` pairs, one per non-comment row.
+    """
+    path = Path(path)
+    unit = "pb"
+    rows: list[tuple[int, dict[str, object]]] = []
+    text = path.read_text(encoding="utf-8")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            m = _UNIT_DIRECTIVE.match(stripped)
+            if m:
+                unit = m.group(1)
+                _unit_factor(unit, location(path, number))
+            continue
+        rows.append((number, parse_paper_row(raw, location(path, number), unit)))
+    return rows

@@ -1,0 +1,305 @@
+"""Scale pulls t = (sigma_NLO - sigma_LO) / Delta sigma_LO.
+
+Everything is computed from relative quantities, t = (K - 1) / (Delta sigma / sigma_0) with
+K = sigma_NLO / sigma_LO, which is identical to the absolute definition and also serves rows that
+publish only relative numbers (Ghosh et al., arXiv:2210.15167).
+
+Conventions for Delta sigma (:data:`CONVENTIONS`):
+
+``directional`` (default, as in Ghosh et al.)
+    the upward LO variation when sigma_NLO > sigma_LO, the downward one otherwise;
+``symmetric``
+    the mean of the upward and downward variations;
+``upper`` / ``lower``
+    always the upward / downward variation;
+``max``
+    the larger of the two.
+
+With ``include_pdf`` the LO PDF uncertainty (same convention) is added in quadrature. A pull whose
+Delta sigma is zero or missing, or whose process has no NLO information, is undefined: ``pull`` is
+NaN and ``reason`` says why; it is never silently infinite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import OptionError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CONVENTIONS = ("directional", "symmetric", "upper", "lower", "max")
+
+#: Columns of :attr:`PullResult.table`, in order.
+PULL_COLUMNS = (
+    "process",
+    "id",
+    "n_final",
+    "alphas_power",
+    "process_class",
+    "dataset",
+    "source",
+    "k_factor",
+    "k_minus_1",
+    "lo_scale_up_rel",
+    "lo_scale_dn_rel",
+    "lo_pdf_up_rel",
+    "lo_pdf_dn_rel",
+    "direction",
+    "delta_rel",
+    "pull",
+    "pull_mc_err",
+    "reason",
+)
+
+
+def check_convention(convention: str) -> str:
+    """Validate a convention name."""
+    if convention not in CONVENTIONS:
+        raise OptionError(
+            f"unknown convention '{convention}'; choose one of {', '.join(CONVENTIONS)}"
+        )
+    return convention
+
+
+def relative_shift(table: pd.DataFrame) -> np.ndarray:
+    """K - 1 per row: from the cross sections where given, else from ``k_minus_1``."""
+    lo = table["lo_xsec_pb"].to_numpy(float)
+    nlo = table["nlo_xsec_pb"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        absolute = nlo / lo - 1.0
+    return np.where(np.isfinite(absolute), absolute, table["k_minus_1"].to_numpy(float))
+
+
+def select_uncertainty(
+    shift: np.ndarray, up: np.ndarray, dn: np.ndarray, convention: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Delta sigma / sigma_0 by convention, vectorised.
+
+    Args:
+        shift: K - 1 per process (NaN where unknown).
+        up, dn: upward and downward relative uncertainties (non-negative, NaN where missing).
+        convention: one of :data:`CONVENTIONS`.
+
+    Returns:
+        ``(delta, direction)``: the relative uncertainty used (NaN where it needs a missing
+        number) and a label per process (``up``, ``dn``, ``mean`` or ``max``).
+    """
+    check_convention(convention)
+    n = len(shift)
+    if convention == "directional":
+        use_up = shift > 0
+        return np.where(use_up, up, dn), np.where(use_up, "up", "dn")
+    if convention == "upper":
+        return up.copy(), np.full(n, "up")
+    if convention == "lower":
+        return dn.copy(), np.full(n, "dn")
+    if convention == "symmetric":
+        return 0.5 * (up + dn), np.full(n, "mean")
+    return np.maximum(up, dn), np.full(n, "max")
+
+
+def pull_values(
+    shift: np.ndarray,
+    scale: np.ndarray,
+    pdf: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    """Pulls from shifts and relative uncertainties, with the reason where undefined.
+
+    Args:
+        shift: K - 1 per process.
+        scale: relative scale uncertainty used for each process.
+        pdf: relative PDF uncertainty to add in quadrature, or None.
+
+    Returns:
+        ``(delta, pull, reason)``; ``pull`` is NaN exactly where ``reason`` is not None.
+    """
+    delta = scale if pdf is None else np.sqrt(scale**2 + pdf**2)
+    reason: list[str | None] = []
+    for s, d, sc, p in zip(shift, delta, scale, pdf if pdf is not None else scale, strict=True):
+        if not np.isfinite(s):
+            reason.append("no NLO information")
+        elif not np.isfinite(sc):
+            reason.append("LO scale uncertainty missing for this convention")
+        elif pdf is not None and not np.isfinite(p):
+            reason.append("LO PDF uncertainty missing (needed by include_pdf)")
+        elif d <= 0:
+            reason.append("LO uncertainty is zero")
+        else:
+            reason.append(None)
+    ok = np.array([r is None for r in reason], dtype=bool)
+    pull = np.full(len(shift), np.nan)
+    pull[ok] = shift[ok] / delta[ok]
+    return delta, pull, reason
+
+
+@dataclass(frozen=True)
+class PullSummary:
+    """Summary of a set of pulls.
+
+    Attributes:
+        n_processes: rows in the table.
+        n_defined: rows with a defined pull.
+        frac_within_1, frac_within_2: fraction of defined pulls with |t| < 1 and |t| < 2
+            (a unit Gaussian gives 0.683 and 0.954); None when no pull is defined.
+        median: median of the defined pulls; None when none is defined.
+    """
+
+    n_processes: int
+    n_defined: int
+    frac_within_1: float | None
+    frac_within_2: float | None
+    median: float | None
+
+    @classmethod
+    def from_pulls(cls, pull: np.ndarray) -> PullSummary:
+        """Summarise an array of pulls (NaN = undefined)."""
+        defined = pull[np.isfinite(pull)]
+        if defined.size == 0:
+            return cls(len(pull), 0, None, None, None)
+        return cls(
+            n_processes=len(pull),
+            n_defined=int(defined.size),
+            frac_within_1=float(np.mean(np.abs(defined) < 1)),
+            frac_within_2=float(np.mean(np.abs(defined) < 2)),
+            median=float(np.median(defined)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return dict(self.__dict__)
+
+    def line(self) -> str:
+        """One-line human summary."""
+        if self.n_defined == 0:
+            return f"{self.n_processes} processes, no defined pull"
+        k = self.n_defined
+        return (
+            f"{self.n_processes} processes, {k} with a defined pull: "
+            f"|t|<1 {round(self.frac_within_1 * k)}/{k} ({100 * self.frac_within_1:.1f}%), "
+            f"|t|<2 {round(self.frac_within_2 * k)}/{k} ({100 * self.frac_within_2:.1f}%), "
+            f"median t = {self.median:.3g}   [unit Gaussian: 68.3%, 95.4%]"
+        )
+
+
+@dataclass(frozen=True)
+class PullResult:
+    """Pulls of many processes.
+
+    Attributes:
+        table: DataFrame with columns :data:`PULL_COLUMNS`: relative quantities are fractions,
+            ``delta_rel`` is the Delta sigma / sigma_0 used, ``pull`` is NaN when undefined and
+            ``reason`` then says why (else None); ``pull_mc_err`` propagates the Monte Carlo
+            errors of both cross sections (NaN for relative-only rows).
+        convention: the Delta sigma convention.
+        include_pdf: whether the PDF uncertainty was added in quadrature.
+    """
+
+    table: pd.DataFrame
+    convention: str
+    include_pdf: bool
+
+    @property
+    def summary(self) -> PullSummary:
+        """Count, fractions within 1 and 2, median."""
+        return PullSummary.from_pulls(self.table["pull"].to_numpy(float))
+
+    @property
+    def defined(self) -> np.ndarray:
+        """The defined pulls as an array."""
+        pull = self.table["pull"].to_numpy(float)
+        return pull[np.isfinite(pull)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation (NaN becomes None)."""
+        return {
+            "convention": self.convention,
+            "include_pdf": self.include_pdf,
+            "summary": self.summary.to_dict(),
+            "processes": records(self.table),
+        }
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a DataFrame as JSON-safe dicts (NaN/NA -> None, numpy scalars -> Python)."""
+    return [
+        {key: _json_value(value) for key, value in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _json_value(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return None if _isna(value) else value
+
+
+def _isna(value: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def pulls(
+    table: pd.DataFrame,
+    *,
+    convention: str = "directional",
+    include_pdf: bool = False,
+) -> PullResult:
+    """Compute the scale pull of every process in a canonical table.
+
+    Args:
+        table: canonical cross-section table (:func:`scaleuq.tables.read_table`).
+        convention: which LO variation is Delta sigma (see module docstring); default
+            ``directional`` as in Ghosh et al., arXiv:2210.15167.
+        include_pdf: add the LO PDF uncertainty (same convention) in quadrature.
+
+    Returns:
+        A :class:`PullResult`, rows in the input order.
+    """
+    from .process import classify_process
+
+    check_convention(convention)
+    shift = relative_shift(table)
+    up = table["lo_scale_up_rel"].to_numpy(float)
+    dn = table["lo_scale_dn_rel"].to_numpy(float)
+    scale, direction = select_uncertainty(shift, up, dn, convention)
+    pdf = None
+    if include_pdf:
+        pdf, _ = select_uncertainty(
+            shift,
+            table["lo_pdf_up_rel"].to_numpy(float),
+            table["lo_pdf_dn_rel"].to_numpy(float),
+            convention,
+        )
+    delta, pull, reason = pull_values(shift, scale, pdf)
+
+    lo, nlo = table["lo_xsec_pb"].to_numpy(float), table["nlo_xsec_pb"].to_numpy(float)
+    dlo, dnlo = table["lo_mc_err_pb"].to_numpy(float), table["nlo_mc_err_pb"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k_err = (nlo / lo) * np.hypot(dnlo / nlo, dlo / lo)
+        mc_err = np.where(np.isfinite(pull), k_err / delta, np.nan)
+
+    out = table[["process", "id", "n_final", "alphas_power", "dataset", "source"]].copy()
+    out.insert(4, "process_class", [classify_process(p) for p in table["process"]])
+    out["k_factor"] = 1.0 + shift
+    out["k_minus_1"] = shift
+    for col in ("lo_scale_up_rel", "lo_scale_dn_rel", "lo_pdf_up_rel", "lo_pdf_dn_rel"):
+        out[col] = table[col].to_numpy(float)
+    out["direction"] = direction
+    out["delta_rel"] = delta
+    out["pull"] = pull
+    out["pull_mc_err"] = mc_err
+    out["reason"] = reason
+    return PullResult(out[list(PULL_COLUMNS)].reset_index(drop=True), convention, include_pdf)

@@ -1,0 +1,290 @@
+"""Tilman Plehn's reference-process correction (Ghosh et al., arXiv:2210.15167, Sec. 4).
+
+For processes with only QCD particles in the final state, the LO relative scale uncertainty per
+final-state particle, Delta sigma / (n sigma_0), is nearly universal. Every process is assigned
+the uncertainty of a QCD reference process with the same n,
+
+    Delta sigma_ref / sigma_0 = n * < Delta sigma / (n sigma_0) >_QCD ,
+
+averaged over the reference set separately for the upward and the downward direction, and its
+pull is recomputed with Delta sigma_ref. Processes whose corrected pull stays above a threshold
+are flagged as tail processes.
+
+Choices (all keyword options of :func:`reference_correct`):
+
+* the reference set: by default the bundled QCD table (Table 1 of Ghosh et al.), or any table,
+  or a selection from the input tables (:func:`select_reference`);
+* how n is counted (:data:`N_MODES`): ``final-state`` (default, as published) or
+  ``alphas-power``, the LO power of alpha_s, taken from the ``alphas_power`` column and, where
+  that is empty, inferred as the number of final-state QCD partons (valid for tree-level QCD
+  production; give ``alphas_power`` explicitly for loop-induced processes such as gg -> h);
+* the tail threshold on |t_ref| (default 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import OptionError
+from .pull import PullResult, PullSummary, check_convention, pull_values, pulls, records
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+N_MODES = ("final-state", "alphas-power")
+SELECTION_SHORTCUTS = {"qcd": "process_class == 'qcd'"}
+
+#: Columns added by the correction to the pull table (see :class:`ReferenceCorrection`).
+REFERENCE_COLUMNS = (
+    "n_counted",
+    "n_inferred",
+    "delta_ref_rel",
+    "pull_ref",
+    "reason_ref",
+    "flagged",
+)
+
+
+def count_n(
+    table: pd.DataFrame, n_mode: str, *, qcd_only: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The n of each row by ``n_mode``; returns ``(n, inferred)`` (inferred: bool per row).
+
+    In ``alphas-power`` mode a missing ``alphas_power`` is inferred as the number of final-state
+    QCD partons. With ``qcd_only`` (a reference set, QCD-only by construction) a row whose
+    process string cannot be read takes ``n_final``, which equals the LO power of alpha_s for
+    tree-level QCD production.
+    """
+    from .process import count_qcd_partons
+
+    if n_mode not in N_MODES:
+        raise OptionError(f"unknown n counting '{n_mode}'; choose one of {', '.join(N_MODES)}")
+    if n_mode == "final-state":
+        return table["n_final"].to_numpy(float), np.zeros(len(table), dtype=bool)
+    given = table["alphas_power"]
+    n = np.empty(len(table))
+    inferred = np.zeros(len(table), dtype=bool)
+    for i, (process, power) in enumerate(zip(table["process"], given, strict=True)):
+        if power is not None and not _isna(power):
+            n[i] = float(power)
+        else:
+            guess = count_qcd_partons(process)
+            if guess is None and qcd_only:
+                guess = table["n_final"].iloc[i]
+            n[i] = np.nan if guess is None else guess
+            inferred[i] = True
+    return n, inferred
+
+
+def _isna(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+@dataclass(frozen=True)
+class ReferenceAverage:
+    """The per-particle LO scale uncertainty of a reference set.
+
+    Attributes:
+        per_particle_up: < Delta sigma_up / (n sigma_0) > over the reference set (fraction).
+        per_particle_dn: the same for the downward variation (a positive fraction).
+        std_up, std_dn: standard deviation of the per-particle values over the set.
+        n_processes: size of the reference set.
+        processes: their names.
+        n_mode: how n was counted.
+    """
+
+    per_particle_up: float
+    per_particle_dn: float
+    std_up: float
+    std_dn: float
+    n_processes: int
+    processes: tuple[str, ...]
+    n_mode: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return {**self.__dict__, "processes": list(self.processes)}
+
+
+def reference_average(reference: pd.DataFrame, *, n_mode: str = "final-state") -> ReferenceAverage:
+    """Average Delta sigma / (n sigma_0) over a reference set, upward and downward separately.
+
+    Args:
+        reference: canonical table whose rows all have ``lo_scale_up_rel`` and
+            ``lo_scale_dn_rel``.
+        n_mode: ``final-state`` (default, as in Ghosh et al.) or ``alphas-power``.
+
+    Raises:
+        OptionError: the set is empty, or a process lacks an uncertainty or has n = 0.
+    """
+    if len(reference) == 0:
+        raise OptionError("the reference set is empty; select at least one process")
+    n, _ = count_n(reference, n_mode, qcd_only=True)
+    up = reference["lo_scale_up_rel"].to_numpy(float)
+    dn = reference["lo_scale_dn_rel"].to_numpy(float)
+    for name, ni, u, d in zip(reference["process"], n, up, dn, strict=True):
+        if not (np.isfinite(u) and np.isfinite(d)):
+            raise OptionError(
+                f"reference process '{name}' lacks an upward or downward LO scale uncertainty; "
+                "remove it from the reference set"
+            )
+        if not np.isfinite(ni) or ni <= 0:
+            raise OptionError(
+                f"reference process '{name}' has n = {ni:g} with n counted as {n_mode}; "
+                "it cannot define a per-particle uncertainty"
+            )
+    ddof = 1 if len(reference) > 1 else 0
+    return ReferenceAverage(
+        per_particle_up=float(np.mean(up / n)),
+        per_particle_dn=float(np.mean(dn / n)),
+        std_up=float(np.std(up / n, ddof=ddof)),
+        std_dn=float(np.std(dn / n, ddof=ddof)),
+        n_processes=len(reference),
+        processes=tuple(reference["process"]),
+        n_mode=n_mode,
+    )
+
+
+def select_reference(table: pd.DataFrame, expression: str) -> pd.DataFrame:
+    """Select reference processes from a table with a pandas query expression.
+
+    The expression may use every canonical column plus ``process_class`` (see
+    :mod:`scaleuq.process`); the shortcut ``qcd`` means ``process_class == 'qcd'``, i.e. only
+    QCD final states. Example: ``"process_class == 'qcd' and n_final <= 3"``.
+    """
+    from .process import classify_process
+
+    query = SELECTION_SHORTCUTS.get(expression.strip(), expression)
+    frame = table.assign(process_class=[classify_process(p) for p in table["process"]])
+    try:
+        selected = frame.query(query, engine="python")
+    except Exception as exc:  # pandas raises many types for a bad expression
+        raise OptionError(f"cannot evaluate reference selection {expression!r}: {exc}") from None
+    return selected.drop(columns="process_class")
+
+
+@dataclass(frozen=True)
+class ReferenceCorrection:
+    """Pulls before and after the reference-process correction.
+
+    Attributes:
+        table: the pull table (:data:`scaleuq.pull.PULL_COLUMNS`) plus
+            :data:`REFERENCE_COLUMNS`: ``n_counted`` (the n used), ``n_inferred`` (n taken from
+            the process string in ``alphas-power`` mode), ``delta_ref_rel`` (Delta sigma_ref /
+            sigma_0, PDF added if asked), ``pull_ref`` (NaN when undefined), ``reason_ref``,
+            ``flagged`` (|pull_ref| > threshold).
+        reference: the reference average used.
+        before: the uncorrected pulls.
+        threshold: the tail threshold on |pull_ref|.
+    """
+
+    table: pd.DataFrame
+    reference: ReferenceAverage
+    before: PullResult
+    threshold: float
+
+    @property
+    def summary_before(self) -> PullSummary:
+        """Summary of the uncorrected pulls."""
+        return self.before.summary
+
+    @property
+    def summary_after(self) -> PullSummary:
+        """Summary of the corrected pulls."""
+        return PullSummary.from_pulls(self.table["pull_ref"].to_numpy(float))
+
+    @property
+    def flagged(self) -> list[str]:
+        """Processes that stay in the tail after the correction."""
+        return list(self.table.loc[self.table["flagged"], "process"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return {
+            "convention": self.before.convention,
+            "include_pdf": self.before.include_pdf,
+            "n_mode": self.reference.n_mode,
+            "threshold": self.threshold,
+            "reference": self.reference.to_dict(),
+            "summary_before": self.summary_before.to_dict(),
+            "summary_after": self.summary_after.to_dict(),
+            "flagged": self.flagged,
+            "processes": records(self.table),
+        }
+
+
+def reference_correct(
+    table: pd.DataFrame,
+    *,
+    reference: pd.DataFrame | ReferenceAverage | None = None,
+    convention: str = "directional",
+    include_pdf: bool = False,
+    n_mode: str = "final-state",
+    threshold: float = 3.0,
+) -> ReferenceCorrection:
+    """Recompute pulls with the reference-process uncertainty and flag the tail.
+
+    Args:
+        table: canonical cross-section table of the processes to correct.
+        reference: the reference set (a table, or a precomputed average); default the bundled
+            QCD table of Ghosh et al. (arXiv:2210.15167, Table 1).
+        convention: Delta sigma convention (:data:`scaleuq.pull.CONVENTIONS`), applied to the
+            reference uncertainties n * <up> and n * <dn> as to the original ones.
+        include_pdf: add each process's own LO PDF uncertainty in quadrature.
+        n_mode: how n is counted, for the reference set and the processes alike.
+        threshold: processes with |t_ref| above this are flagged (default 3).
+
+    Returns:
+        A :class:`ReferenceCorrection`.
+    """
+    from .pull import select_uncertainty
+
+    check_convention(convention)
+    if not threshold > 0:
+        raise OptionError(f"the tail threshold must be positive, got {threshold}")
+    if reference is None:
+        from .datasets import load_bundled
+
+        reference = load_bundled("reference")
+    average = (
+        reference
+        if isinstance(reference, ReferenceAverage)
+        else reference_average(reference, n_mode=n_mode)
+    )
+    if average.n_mode != n_mode:
+        raise OptionError(f"the reference average counts n as {average.n_mode}, not {n_mode}")
+    before = pulls(table, convention=convention, include_pdf=include_pdf)
+    out = before.table.copy()
+    shift = out["k_minus_1"].to_numpy(float)
+    n, inferred = count_n(table, n_mode)
+    ref_up, ref_dn = n * average.per_particle_up, n * average.per_particle_dn
+    scale, _ = select_uncertainty(shift, ref_up, ref_dn, convention)
+    pdf = None
+    if include_pdf:
+        pdf, _ = select_uncertainty(
+            shift,
+            out["lo_pdf_up_rel"].to_numpy(float),
+            out["lo_pdf_dn_rel"].to_numpy(float),
+            convention,
+        )
+    delta, pull_ref, reason = pull_values(shift, scale, pdf)
+    reason = [
+        "n is unknown (cannot read the final state)"
+        if not np.isfinite(ni)
+        else f"n = 0 with n counted as {n_mode}: the reference uncertainty vanishes"
+        if ni == 0
+        else r
+        for ni, r in zip(n, reason, strict=True)
+    ]
+    out["n_counted"] = n
+    out["n_inferred"] = inferred
+    out["delta_ref_rel"] = delta
+    out["pull_ref"] = pull_ref
+    out["reason_ref"] = reason
+    out["flagged"] = np.isfinite(pull_ref) & (np.abs(np.nan_to_num(pull_ref)) > threshold)
+    return ReferenceCorrection(out, average, before, float(threshold))
