@@ -87,3 +87,11 @@ def test_unknown_unit_directive(tmp_path) -> None:
     path = write(tmp_path / "t.txt", "# unit: furlongs\npp → Z 1.0 ± 0.1 +5% -4%\n")
     with pytest.raises(UnitError, match=r"t.txt:1.*furlongs"):
         read_table(path)
+
+
+def test_readme_example_file_matches_bundled_rows() -> None:
+    example = read_table(DATA.parent / "examples" / "paper_rows.txt").set_index("id")
+    published = read_table(DATA / "madgraph2014_13tev_vjets.csv").set_index("id")
+    assert list(example.index) == ["a.5", "a.6", "a.7", "a.8"]
+    for col in ("lo_xsec_pb", "nlo_xsec_pb", "lo_scale_up_rel", "lo_scale_dn_rel", "nlo_pdf_dn_rel"):
+        assert example[col].tolist() == pytest.approx(published.loc[example.index, col].tolist())
