@@ -19,6 +19,7 @@ from ._version import __version__
 CONVENTIONS = ("directional", "symmetric", "upper", "lower", "max")
 N_MODES = ("final-state", "alphas-power")
 FORMATS = ("table", "csv", "json")
+MODELS = ("gauss", "student_t", "cauchy", "gauss+cauchy")
 
 
 def _fail(message: str) -> None:
@@ -225,6 +226,152 @@ def reference_correct(
         reference=reference_path or reference_select or "bundled:ghosh2022_qcd_reference",
     )
     emit(render_reference(result, fmt, info), output)
+
+
+@main.command("fit")
+@pull_options
+@click.option(
+    "--before/--after",
+    "before",
+    default=True,
+    help="Fit the raw pulls (default) or the reference-corrected ones.",
+)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    type=click.Choice(MODELS),
+    help="Models to fit (repeatable) [default: all].",
+)
+@click.option(
+    "--bootstrap",
+    "n_bootstrap",
+    type=click.IntRange(0),
+    default=2000,
+    show_default=True,
+    help="Bootstrap resamples.",
+)
+@click.option(
+    "--gof-samples",
+    "n_gof",
+    type=click.IntRange(0),
+    default=1000,
+    show_default=True,
+    help="Parametric-bootstrap samples for the goodness-of-fit p-values.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random step.")
+@click.option("--n-mode", type=click.Choice(N_MODES), default="final-state", show_default=True)
+@handle_errors
+def fit_command(
+    tables: tuple[str, ...],
+    convention: str,
+    include_pdf: bool,
+    fmt: str,
+    output: str | None,
+    before: bool,
+    models: tuple[str, ...],
+    n_bootstrap: int,
+    n_gof: int,
+    seed: int,
+    n_mode: str,
+) -> None:
+    """Fit the pull distribution: Gaussian, Student-t, Cauchy, Gaussian core + Cauchy tail.
+
+    Unbinned maximum likelihood (iminuit MIGRAD/HESSE/MINOS), bootstrap intervals, AIC/BIC,
+    calibrated goodness of fit, coverage with Clopper-Pearson intervals and the inflation
+    factors that would make the LO bands cover 68% and 95% of the processes.
+    """
+    from .render import render_fit
+    from .study import fit
+
+    stage = "before" if before else "after"
+    study = fit(
+        load_input(tables),
+        stage=stage,
+        convention=convention,
+        include_pdf=include_pdf,
+        n_mode=n_mode,
+        models=models or MODELS,
+        n_bootstrap=n_bootstrap,
+        n_gof=n_gof,
+        seed=seed,
+    )
+    info = meta(
+        "fit",
+        tables,
+        stage=stage,
+        convention=convention,
+        include_pdf=include_pdf,
+        n_mode=n_mode,
+        models=list(models or MODELS),
+        n_bootstrap=n_bootstrap,
+        n_gof=n_gof,
+        seed=seed,
+    )
+    emit(render_fit(study, fmt, info), output)
+
+
+@main.command("figures")
+@click.argument("tables", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--output-dir", "-d", type=click.Path(file_okay=False), default="reports", show_default=True
+)
+@click.option(
+    "--convention", type=click.Choice(CONVENTIONS), default="directional", show_default=True
+)
+@click.option("--include-pdf", is_flag=True)
+@click.option("--threshold", type=float, default=3.0, show_default=True)
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(1), default=2000, show_default=True)
+@click.option("--gof-samples", "n_gof", type=click.IntRange(0), default=1000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@handle_errors
+def figures_command(
+    tables: tuple[str, ...],
+    output_dir: str,
+    convention: str,
+    include_pdf: bool,
+    threshold: float,
+    n_bootstrap: int,
+    n_gof: int,
+    seed: int,
+) -> None:
+    """Regenerate the paper figures (PNG, PDF, JSON sidecars) and a summary into OUTPUT_DIR.
+
+    With no TABLES, the bundled published processes.
+    """
+    from .report import STEPS, figures
+
+    table = load_input(tables) if tables else None
+    quiet = bool(click.get_current_context().find_root().params.get("quiet"))
+    with click.progressbar(
+        length=len(STEPS),
+        label="scaleuq figures",
+        file=sys.stderr,
+        show_eta=False,
+        item_show_func=lambda s: s,
+    ) as bar:
+
+        def progress(name: str) -> None:
+            if bar.current_item is not None:
+                bar.update(1)
+            bar.current_item = name
+            bar.render_progress()
+
+        result = figures(
+            table,
+            output_dir=output_dir,
+            convention=convention,
+            include_pdf=include_pdf,
+            threshold=threshold,
+            n_bootstrap=n_bootstrap,
+            n_gof=n_gof,
+            seed=seed,
+            inputs=list(tables) or None,
+            progress=None if quiet else progress,
+        )
+        bar.update(1)
+    for path in result.files:
+        click.echo(str(path))
 
 
 @main.command()

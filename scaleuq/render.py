@@ -141,6 +141,76 @@ def render_reference(result: ReferenceCorrection, fmt: str, meta: dict[str, Any]
     return "\n".join(lines) + "\n"
 
 
+def render_fit(study: Any, fmt: str, meta: dict[str, Any]) -> str:
+    """Render a :class:`~scaleuq.study.FitStudy` (``table`` or ``json``; ``csv``: the fits)."""
+    if fmt == "json":
+        return dumps({**meta, **study.to_dict()})
+    if fmt == "csv":
+        lines = [
+            "model,parameter,value,hesse_error,minos_lower,minos_upper,boot_low,boot_high,loglike,aic,bic,gof_pvalue"
+        ]
+        for f in study.fits:
+            for p in f.params:
+                cells = [
+                    f.model, p.name, p.value, p.hesse_error, p.minos_lower, p.minos_upper,
+                    p.boot_low, p.boot_high, f.loglike, f.aic, f.bic, f.gof_pvalue,
+                ]  # fmt: skip
+                lines.append(
+                    ",".join(
+                        "" if c is None else (f"{c:.6g}" if isinstance(c, float) else str(c))
+                        for c in cells
+                    )
+                )
+        return "\n".join(lines) + "\n"
+    rows = []
+    for f in study.fits:
+        params = "  ".join(
+            f"{p.name}={p.value:.3g}"
+            + (f"±{p.hesse_error:.2g}" if p.hesse_error is not None else "")
+            for p in f.params
+        )
+        pval = "-" if f.gof_pvalue is None else f"{f.gof_pvalue:.3f}"
+        rows.append([f.model, params, f"{f.loglike:.2f}", f"{f.aic:.2f}", f"{f.bic:.2f}", pval])
+    cov_rows = []
+    for group in dict.fromkeys(r.group for r in study.coverage):
+        cells = [group, str(next(r.n for r in study.coverage if r.group == group))]
+        for r in (r for r in study.coverage if r.group == group):
+            cells.append(
+                "-"
+                if r.fraction is None
+                else f"{100 * r.fraction:.0f}% [{100 * r.low:.0f},{100 * r.high:.0f}]"
+            )
+        cov_rows.append(cells)
+    gauss = [f"{100 * r.gaussian:.1f}%" for r in study.coverage if r.group == "all"]
+    cov_rows.append(["unit Gaussian", "", *gauss])
+    cal = [
+        f"  {100 * c.target:.1f}% coverage needs the LO band inflated by {c.factor:.3g} "
+        f"(bootstrap 68%: {c.low:.3g} to {c.high:.3g})"
+        for c in study.calibration
+    ]
+    stage = "before" if study.stage == "before" else "after"
+    lines = [
+        f"Pull distribution {stage} the reference correction: {study.pulls.size} pulls"
+        f" ({study.n_undefined} undefined), convention {study.convention}, seed {study.seed}",
+        "",
+        text_table(
+            ["model", "parameters (HESSE errors)", "ln L", "AIC", "BIC", "p(GoF)"],
+            rows,
+            right={2, 3, 4, 5},
+        ),
+        "",
+        f"best by AIC: {study.best_aic}; by BIC: {study.best_bic}.  p(GoF): Anderson-Darling, "
+        f"parametric bootstrap with refits ({study.fits[0].gof_n_mc} pseudo samples)",
+        "",
+        "Coverage (68% Clopper-Pearson intervals):",
+        text_table(["group", "n", "|t|<1", "|t|<2", "|t|<3"], cov_rows, right={1}),
+        "",
+        "Calibration:",
+        *cal,
+    ]
+    return "\n".join(lines) + "\n"
+
+
 RENDERERS: dict[str, Callable[..., str]] = {
     "pulls": render_pulls,
     "reference-correct": render_reference,

@@ -93,5 +93,11 @@ def test_readme_example_file_matches_bundled_rows() -> None:
     example = read_table(DATA.parent / "examples" / "paper_rows.txt").set_index("id")
     published = read_table(DATA / "madgraph2014_13tev_vjets.csv").set_index("id")
     assert list(example.index) == ["a.5", "a.6", "a.7", "a.8"]
-    for col in ("lo_xsec_pb", "nlo_xsec_pb", "lo_scale_up_rel", "lo_scale_dn_rel", "nlo_pdf_dn_rel"):
+    for col in (
+        "lo_xsec_pb",
+        "nlo_xsec_pb",
+        "lo_scale_up_rel",
+        "lo_scale_dn_rel",
+        "nlo_pdf_dn_rel",
+    ):
         assert example[col].tolist() == pytest.approx(published.loc[example.index, col].tolist())

@@ -1,0 +1,167 @@
+"""The pull-distribution study: which distribution do scale pulls follow, and how far can a
+scale band be trusted? :func:`fit` bundles the distribution fits, coverage and calibration of
+one set of pulls (before or after the reference-process correction)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .coverage import Calibration, CoverageRow, calibrate, coverage_table
+from .errors import OptionError
+from .fitting import ModelFit, fit_models
+from .models import MODELS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STAGES = ("before", "after")
+
+
+@dataclass(frozen=True)
+class FitStudy:
+    """Fits, coverage and calibration of one set of pulls.
+
+    Attributes:
+        stage: ``before`` or ``after`` the reference-process correction.
+        convention: the Delta sigma convention of the pulls.
+        include_pdf: whether PDF uncertainties were added in quadrature.
+        processes: names of the processes with a defined pull, in the order of ``pulls``.
+        classes: their process classes.
+        pulls: the defined pulls.
+        n_undefined: processes left out because their pull is undefined.
+        fits: one :class:`~scaleuq.fitting.ModelFit` per model.
+        coverage: :class:`~scaleuq.coverage.CoverageRow` list (overall and per class).
+        calibration: :class:`~scaleuq.coverage.Calibration` per target coverage.
+        seed: the seed behind every random step.
+    """
+
+    stage: str
+    convention: str
+    include_pdf: bool
+    processes: tuple[str, ...]
+    classes: tuple[str, ...]
+    pulls: np.ndarray
+    n_undefined: int
+    fits: tuple[ModelFit, ...]
+    coverage: tuple[CoverageRow, ...]
+    calibration: tuple[Calibration, ...]
+    seed: int
+
+    @property
+    def best_aic(self) -> str:
+        """Model with the lowest AIC."""
+        return min(self.fits, key=lambda f: f.aic).model
+
+    @property
+    def best_bic(self) -> str:
+        """Model with the lowest BIC."""
+        return min(self.fits, key=lambda f: f.bic).model
+
+    def fit_of(self, model: str) -> ModelFit:
+        """The fit of one model."""
+        return next(f for f in self.fits if f.model == model)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation (keys documented in the README)."""
+        return {
+            "stage": self.stage,
+            "convention": self.convention,
+            "include_pdf": self.include_pdf,
+            "seed": self.seed,
+            "n_pulls": int(self.pulls.size),
+            "n_undefined": self.n_undefined,
+            "pulls": [
+                {"process": p, "process_class": c, "pull": float(t)}
+                for p, c, t in zip(self.processes, self.classes, self.pulls, strict=True)
+            ],
+            "fits": {f.model: f.to_dict() for f in self.fits},
+            "best_aic": self.best_aic,
+            "best_bic": self.best_bic,
+            "coverage": [asdict(r) for r in self.coverage],
+            "calibration": [asdict(c) for c in self.calibration],
+        }
+
+
+def stage_pulls(
+    table: pd.DataFrame,
+    *,
+    stage: str = "before",
+    convention: str = "directional",
+    include_pdf: bool = False,
+    reference: Any = None,
+    n_mode: str = "final-state",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pulls of one stage as ``(processes, classes, pulls)`` (NaN where undefined)."""
+    from .reference import reference_correct
+
+    if stage not in STAGES:
+        raise OptionError(f"unknown stage '{stage}'; choose 'before' or 'after'")
+    result = reference_correct(
+        table, reference=reference, convention=convention, include_pdf=include_pdf, n_mode=n_mode
+    )
+    column = "pull" if stage == "before" else "pull_ref"
+    frame = result.table
+    return (
+        frame["process"].to_numpy(),
+        frame["process_class"].to_numpy(),
+        frame[column].to_numpy(float),
+    )
+
+
+def fit(
+    table: pd.DataFrame,
+    *,
+    stage: str = "before",
+    convention: str = "directional",
+    include_pdf: bool = False,
+    reference: Any = None,
+    n_mode: str = "final-state",
+    models: tuple[str, ...] = tuple(MODELS),
+    n_bootstrap: int = 2000,
+    n_gof: int = 1000,
+    seed: int = 0,
+) -> FitStudy:
+    """Fit the distribution of scale pulls and measure coverage and calibration.
+
+    Args:
+        table: canonical cross-section table.
+        stage: ``before`` (raw pulls) or ``after`` the reference-process correction.
+        convention, include_pdf: as for :func:`scaleuq.pull.pulls`.
+        reference, n_mode: as for :func:`scaleuq.reference.reference_correct` (stage ``after``).
+        models: models to fit (:data:`scaleuq.models.MODELS`).
+        n_bootstrap: resamples for parameter and calibration intervals.
+        n_gof: pseudo samples for the goodness-of-fit p-values.
+        seed: the seed of every random step (same seed, same numbers).
+    """
+    processes, classes, pulls = stage_pulls(
+        table, stage=stage, convention=convention, include_pdf=include_pdf,
+        reference=reference, n_mode=n_mode,
+    )  # fmt: skip
+    ok = np.isfinite(pulls)
+    if ok.sum() < 3:
+        raise OptionError(f"only {int(ok.sum())} defined pulls: too few to fit a distribution")
+    seeds = np.random.SeedSequence(seed).spawn(2)
+    fits = fit_models(
+        pulls[ok], models, n_bootstrap=n_bootstrap, n_gof=n_gof,
+        seed=int(seeds[0].generate_state(1)[0]),
+    )  # fmt: skip
+    return FitStudy(
+        stage=stage,
+        convention=convention,
+        include_pdf=include_pdf,
+        processes=tuple(processes[ok]),
+        classes=tuple(classes[ok]),
+        pulls=pulls[ok],
+        n_undefined=int((~ok).sum()),
+        fits=fits,
+        coverage=tuple(coverage_table(pulls, classes)),
+        calibration=tuple(
+            calibrate(
+                pulls, n_bootstrap=max(n_bootstrap, 1), seed=int(seeds[1].generate_state(1)[0])
+            )
+        ),
+        seed=seed,
+    )
