@@ -10,6 +10,15 @@ from pathlib import Path
 from typing import IO
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_MODE = _default_mode()
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     """Open a temporary file beside ``path``; move it over ``path`` only on success.
@@ -20,6 +29,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, _MODE)
         binary = "b" in mode
         with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8"})) as handle:
             yield handle

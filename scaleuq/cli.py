@@ -343,33 +343,27 @@ def figures_command(
 
     table = load_input(tables) if tables else None
     quiet = bool(click.get_current_context().find_root().params.get("quiet"))
-    with click.progressbar(
-        length=len(STEPS),
-        label="scaleuq figures",
-        file=sys.stderr,
-        show_eta=False,
-        item_show_func=lambda s: s,
-    ) as bar:
+    options = dict(
+        output_dir=output_dir, convention=convention, include_pdf=include_pdf,
+        threshold=threshold, n_bootstrap=n_bootstrap, n_gof=n_gof, seed=seed,
+        inputs=list(tables) or None,
+    )  # fmt: skip
+    if quiet:
+        result = figures(table, **options)
+    else:
+        with click.progressbar(
+            length=len(STEPS), label="scaleuq figures", file=sys.stderr, show_eta=False,
+            item_show_func=lambda s: s,
+        ) as bar:  # fmt: skip
 
-        def progress(name: str) -> None:
-            if bar.current_item is not None:
-                bar.update(1)
-            bar.current_item = name
-            bar.render_progress()
+            def progress(name: str) -> None:
+                if bar.current_item is not None:
+                    bar.update(1)
+                bar.current_item = name
+                bar.render_progress()
 
-        result = figures(
-            table,
-            output_dir=output_dir,
-            convention=convention,
-            include_pdf=include_pdf,
-            threshold=threshold,
-            n_bootstrap=n_bootstrap,
-            n_gof=n_gof,
-            seed=seed,
-            inputs=list(tables) or None,
-            progress=None if quiet else progress,
-        )
-        bar.update(1)
+            result = figures(table, progress=progress, **options)
+            bar.update(1)
     for path in result.files:
         click.echo(str(path))
 

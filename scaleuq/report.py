@@ -220,7 +220,7 @@ def summary_markdown(result: FiguresResult, meta: dict[str, Any]) -> str:
             lines.append(f"| {f.model} | {params} | {boot} | {scores} | {pval} |")
         lines += [
             "",
-            f"Coverage {stage} (68% Clopper-Pearson intervals; unit Gaussian in the last column):",
+            f"Coverage {stage} (68% Clopper-Pearson intervals; the last row is a unit Gaussian):",
             "",
         ]
         lines += [

@@ -104,3 +104,13 @@ def test_figures_cli(tmp_path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "calibration.pdf").is_file() and (tmp_path / "README.md").is_file()
+
+
+def test_same_seed_same_report(tmp_path) -> None:
+    a = figures(output_dir=tmp_path / "a", n_bootstrap=60, n_gof=10, seed=3)
+    b = figures(output_dir=tmp_path / "b", n_bootstrap=60, n_gof=10, seed=3)
+    strip = lambda r: {k: v for k, v in r.to_dict().items() if k not in {"output_dir", "files"}}  # noqa: E731
+    assert strip(a) == strip(b)
+    assert (tmp_path / "a" / "README.md").read_text().replace("/a", "") == (
+        tmp_path / "b" / "README.md"
+    ).read_text().replace("/b", "")
