@@ -270,3 +270,36 @@ def plot_calibration(
         ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
         ax.legend(loc="lower right")
     return fig
+
+
+def plot_differential(frame: Any, name: str, *, xlabel: str = "") -> Figure:
+    """LO and NLO scale bands of one observable (top) and the pull per bin (bottom)."""
+    edges = np.append(frame["xmin"].to_numpy(), frame["xmax"].to_numpy()[-1])
+    with mpl.rc_context(style()):
+        fig = Figure(figsize=(5.0, 4.6), layout="constrained")
+        top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
+        for order, color in (("lo", "#0173b2"), ("nlo", "#d55e00")):
+            central = frame[order].to_numpy()
+            up = central * (1 + frame[f"{order}_up_rel"].to_numpy())
+            dn = central * (1 - frame[f"{order}_dn_rel"].to_numpy())
+            top.stairs(central, edges, color=color, lw=1.4, label=order.upper())
+            top.fill_between(
+                edges,
+                np.append(dn, dn[-1]),
+                np.append(up, up[-1]),
+                step="post",
+                color=color,
+                alpha=0.25,
+                lw=0,
+            )
+        top.set_ylabel(r"$\mathrm{d}\sigma/\mathrm{d}x$ per bin")
+        if np.all(frame["lo"].to_numpy() > 0):
+            top.set_yscale("log")
+        top.legend(title=name)
+        pull = frame["pull"].to_numpy()
+        bottom.axhspan(-1, 1, color="0.9", lw=0)
+        bottom.stairs(np.nan_to_num(pull), edges, color="k", lw=1.2)
+        bottom.axhline(0, color="0.5", lw=0.7)
+        bottom.set_ylabel(r"pull $t$")
+        bottom.set_xlabel(xlabel or name)
+    return fig

@@ -107,6 +107,7 @@ def pull_values(
     shift: np.ndarray,
     scale: np.ndarray,
     pdf: np.ndarray | None = None,
+    missing_lo: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
     """Pulls from shifts and relative uncertainties, with the reason where undefined.
 
@@ -114,14 +115,19 @@ def pull_values(
         shift: K - 1 per process.
         scale: relative scale uncertainty used for each process.
         pdf: relative PDF uncertainty to add in quadrature, or None.
+        missing_lo: True where the row has an NLO but no LO cross section (for the reason).
 
     Returns:
         ``(delta, pull, reason)``; ``pull`` is NaN exactly where ``reason`` is not None.
     """
     delta = scale if pdf is None else np.sqrt(scale**2 + pdf**2)
     reason: list[str | None] = []
-    for s, d, sc, p in zip(shift, delta, scale, pdf if pdf is not None else scale, strict=True):
-        if not np.isfinite(s):
+    no_lo = np.zeros(len(shift), dtype=bool) if missing_lo is None else missing_lo
+    others = pdf if pdf is not None else scale
+    for s, d, sc, p, nl in zip(shift, delta, scale, others, no_lo, strict=True):
+        if nl:
+            reason.append("no LO cross section")
+        elif not np.isfinite(s):
             reason.append("no NLO information")
         elif not np.isfinite(sc):
             reason.append("LO scale uncertainty missing for this convention")
@@ -283,7 +289,10 @@ def pulls(
             table["lo_pdf_dn_rel"].to_numpy(float),
             convention,
         )
-    delta, pull, reason = pull_values(shift, scale, pdf)
+    missing_lo = np.isnan(table["lo_xsec_pb"].to_numpy(float)) & np.isfinite(
+        table["nlo_xsec_pb"].to_numpy(float)
+    )
+    delta, pull, reason = pull_values(shift, scale, pdf, missing_lo)
 
     lo, nlo = table["lo_xsec_pb"].to_numpy(float), table["nlo_xsec_pb"].to_numpy(float)
     dlo, dnlo = table["lo_mc_err_pb"].to_numpy(float), table["nlo_mc_err_pb"].to_numpy(float)

@@ -213,8 +213,6 @@ def _record_to_row(record: dict[str, Any], where: str, default_unit: str | None)
                 )
             side = "up" if shift > 0 else "dn"
             row[f"lo_scale_{side}_rel"] = number
-    if not math.isnan(row["nlo_xsec_pb"]) and math.isnan(row["lo_xsec_pb"]):
-        raise TableError(f"{pwhere}: NLO cross section given without the LO one")
     return row
 
 
@@ -340,6 +338,24 @@ def read_table(path: str | Path, *, format: str | None = None) -> pd.DataFrame:
         row["dataset"] = path.stem
         records.append(row)
     return _frame(records)
+
+
+def from_records(
+    records: Sequence[dict[str, Any]], *, dataset: str, sources: Sequence[str]
+) -> pd.DataFrame:
+    """Validate records in the input schema (see module docstring) into a canonical table.
+
+    Used by the MadGraph and LHE ingestion so that generated rows pass the same checks as a
+    user's table. ``sources`` names each record in error messages.
+    """
+    rows = []
+    for record, source in zip(records, sources, strict=True):
+        clean = {k: v for k, v in record.items() if v is not None}
+        _classify_columns(clean.keys(), source)
+        row = _record_to_row(clean, source, None)
+        row["source"], row["dataset"] = source, dataset
+        rows.append(row)
+    return _frame(rows)
 
 
 def _frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:

@@ -104,6 +104,7 @@ def test_undefined_pulls_are_reported(tmp_path) -> None:
         "p p > x,1,100,0,0,120\n"
         "p p > y,1,100,10,-10,\n"
         "p p > w,1,100,,,120\n"
+        "p p > v,1,,10,-10,120\n"
     )
     result = pulls(read_table(write(tmp_path / "t.csv", text)))
     assert result.table["pull"].isna().all()
@@ -111,6 +112,7 @@ def test_undefined_pulls_are_reported(tmp_path) -> None:
         "LO uncertainty is zero",
         "no NLO information",
         "LO scale uncertainty missing for this convention",
+        "no LO cross section",
     ]
     assert result.summary.n_defined == 0 and result.summary.median is None
     assert all(p["pull"] is None for p in result.to_dict()["processes"])

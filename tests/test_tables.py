@@ -115,11 +115,6 @@ def test_write_table_round_trips(tmp_path) -> None:
         (HEADER + "p p > z,1,5,10\n", TableError, r"t.csv:2: 4 fields, the header has 6"),
         (HEADER + "p p > z,one,5,10,-10,3\n", TableError, r"n_final"),
         ("process,n_final,lo_scale_rel\np p > z,1,0.1\n", TableError, r"no NLO information"),
-        (
-            "process,n_final,nlo_xsec_pb\np p > z,1,3\n",
-            TableError,
-            r"NLO cross section given without the LO",
-        ),
         (HEADER + "p p > z,1,inf,10,-10,3\n", TableError, r"not finite"),
     ],
 )

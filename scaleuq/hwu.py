@@ -1,0 +1,222 @@
+"""MadGraph HwU histograms (``MADatNLO.HwU`` and LO fixed-order histograms) and bin-by-bin pulls.
+
+Format: one header line ``##& xmin & xmax & central value & dy & ... & dyn=-1 muR= 2.000 muF=
+1.000 & ...`` naming the columns, then blocks ``<histogram> NBINS "title |X_AXIS@LIN |Y_AXIS@LOG
+|TYPE@NLO|#1"`` with one row per bin, each closed by a literal ``<\\histogram>``. The
+scale-variation columns are found by name (``dyn=``, ``muR=``, ``muF=``), never by position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import OptionError, ScaleUQError
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?"
+_SCALE_COL = re.compile(
+    rf"(?:dyn\s*=\s*(-?\d+)\s+)?mu_?r\s*=\s*({_NUM})\s+mu_?f\s*=\s*({_NUM})", re.I
+)
+
+
+class HwUError(ScaleUQError):
+    """A HwU file is malformed."""
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """One HwU histogram.
+
+    Attributes:
+        name: the title before the first ``|``.
+        type: the ``TYPE@`` tag (``NLO``, ``LO``, ...) or ``""``.
+        edges: bin edges (NBINS + 1).
+        central, stat: central value and statistical error per bin.
+        scales: {(dyn, k_R, k_F): values per bin} from the named columns.
+        source: ``file:line`` of the ``<histogram>`` line.
+    """
+
+    name: str
+    type: str
+    edges: np.ndarray
+    central: np.ndarray
+    stat: np.ndarray
+    scales: dict[tuple[int | None, float, float], np.ndarray]
+    source: str
+
+    def envelope(
+        self, points: str = "9-point", dyn: int | None = "auto"
+    ) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[assignment]
+        """Per-bin (up, down) of the scale envelope relative to the central value.
+
+        ``dyn="auto"`` takes the dynamical-scale choice of the first scale column (MadGraph lists
+        the run's own choice first). Returns fractions; NaN where the central value is zero.
+        """
+        from .lhe import ENVELOPES
+
+        if not self.scales:
+            raise HwUError(f"{self.source}: histogram '{self.name}' has no scale-variation columns")
+        if dyn == "auto":
+            dyn = next(iter(self.scales))[0]
+        wanted = ENVELOPES[points]
+        values = [
+            v
+            for (d, r, f), v in self.scales.items()
+            if d == dyn and any(np.isclose([r, f], p).all() for p in wanted)
+        ]
+        if len(values) < 2:
+            raise HwUError(f"{self.source}: fewer than two {points} scale columns for dyn={dyn}")
+        stack = np.vstack([self.central, *values])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            up = stack.max(axis=0) / self.central - 1
+            dn = stack.min(axis=0) / self.central - 1
+        bad = self.central == 0
+        up[bad] = dn[bad] = np.nan
+        return up, dn
+
+
+def read_hwu(path: str | Path) -> list[Histogram]:
+    """Read every histogram of a HwU file."""
+    path = Path(path)
+    if not path.is_file():
+        raise HwUError(f"{path}: no such file")
+    columns: list[str] | None = None
+    hists: list[Histogram] = []
+    block: list[list[float]] | None = None
+    title = ""
+    start = 0
+    nbins = 0
+    for number, raw in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("##&") or (columns is None and line.startswith("#") and "&" in line):
+            columns = [c.strip() for c in line.lstrip("#").strip().lstrip("&").split("&")]
+            continue
+        if line.startswith("<histogram>"):
+            if block is not None:
+                raise HwUError(
+                    f"{path}:{number}: <histogram> opened before the previous one was closed"
+                )
+            m = re.match(r'<histogram>\s*(\d+)\s*"(.*)"', line)
+            if not m:
+                raise HwUError(f"{path}:{number}: malformed <histogram> line")
+            if columns is None:
+                raise HwUError(
+                    f"{path}:{number}: histogram before the '##&' header line naming the columns"
+                )
+            nbins, title, block, start = int(m.group(1)), m.group(2), [], number
+            continue
+        if line.startswith("<\\histogram>") or line.startswith("</histogram>"):
+            if block is None:
+                raise HwUError(f"{path}:{number}: <\\histogram> without <histogram>")
+            hists.append(_make(path, start, title, nbins, block, columns))
+            block = None
+            continue
+        if block is not None and line and not line.startswith("#"):
+            try:
+                block.append([float(v.replace("D", "E").replace("d", "e")) for v in line.split()])
+            except ValueError:
+                raise HwUError(f"{path}:{number}: non-numeric bin row") from None
+    if block is not None:
+        raise HwUError(f"{path}: histogram at line {start} is not closed (no <\\histogram>)")
+    if not hists:
+        raise HwUError(f"{path}: no histograms")
+    return hists
+
+
+def _make(
+    path: Path, start: int, title: str, nbins: int, rows: list[list[float]], columns: list[str]
+) -> Histogram:
+    where = f"{path}:{start}"
+    if len(rows) != nbins:
+        raise HwUError(f"{where}: {len(rows)} bin rows, the <histogram> line says {nbins}")
+    if any(len(r) < len(columns) for r in rows):
+        raise HwUError(
+            f"{where}: a bin row has fewer values than the {len(columns)} header columns"
+        )
+    data = np.array([r[: len(columns)] for r in rows])
+    lower = [c.lower() for c in columns]
+    try:
+        ix0, ix1, ic, idy = (
+            lower.index("xmin"),
+            lower.index("xmax"),
+            lower.index("central value"),
+            lower.index("dy"),
+        )
+    except ValueError:
+        raise HwUError(f"{where}: header lacks xmin, xmax, central value or dy") from None
+    if len(data) > 1 and not np.allclose(data[1:, ix0], data[:-1, ix1]):
+        raise HwUError(f"{where}: bins are not contiguous")
+    scales = {}
+    for i, col in enumerate(columns):
+        m = _SCALE_COL.search(col)
+        if m and "pdf" not in col.lower():
+            key = (int(m.group(1)) if m.group(1) else None, float(m.group(2)), float(m.group(3)))
+            scales.setdefault(key, data[:, i])
+    parts = [p.strip() for p in title.split("|")]
+    htype = next(
+        (p.split("@", 1)[1].split("#")[0].strip() for p in parts if p.upper().startswith("TYPE@")),
+        "",
+    )
+    edges = np.append(data[:, ix0], data[-1, ix1])
+    return Histogram(parts[0], htype, edges, data[:, ic], data[:, idy], scales, where)
+
+
+def differential_pulls(
+    lo: Histogram, nlo: Histogram, *, convention: str = "directional", points: str = "9-point"
+) -> Any:
+    """Bin-by-bin pulls t = (NLO - LO)/Delta_LO of one observable.
+
+    Returns a DataFrame: ``xmin``, ``xmax``, ``lo``, ``lo_stat``, ``lo_up_rel``, ``lo_dn_rel``
+    (positive fractions), ``nlo``, ``nlo_stat``, ``nlo_up_rel``, ``nlo_dn_rel``, ``k_factor``,
+    ``delta_rel``, ``pull`` (NaN where undefined) and ``reason``.
+    """
+    import pandas as pd
+
+    from .pull import pull_values, select_uncertainty
+
+    if lo.edges.shape != nlo.edges.shape or not np.allclose(lo.edges, nlo.edges):
+        raise HwUError(
+            f"{lo.source} and {nlo.source}: '{lo.name}' and '{nlo.name}' have different bins"
+        )
+    up, dn = lo.envelope(points)
+    try:
+        nup, ndn = nlo.envelope(points)
+    except HwUError:
+        nup = ndn = np.full_like(up, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shift = np.where(lo.central != 0, nlo.central / lo.central - 1, np.nan)
+    scale, _ = select_uncertainty(shift, up, -dn, convention)
+    delta, pull, reason = pull_values(shift, scale)
+    reason = ["LO bin is empty" if c == 0 else r for c, r in zip(lo.central, reason, strict=True)]
+    return pd.DataFrame({
+        "xmin": lo.edges[:-1], "xmax": lo.edges[1:], "lo": lo.central, "lo_stat": lo.stat,
+        "lo_up_rel": up, "lo_dn_rel": -dn, "nlo": nlo.central, "nlo_stat": nlo.stat,
+        "nlo_up_rel": nup, "nlo_dn_rel": -ndn, "k_factor": 1 + shift, "delta_rel": delta,
+        "pull": pull, "reason": reason,
+    })  # fmt: skip
+
+
+def pair_histograms(
+    lo_file: list[Histogram], nlo_file: list[Histogram] | None, name: str | None
+) -> list[tuple[Histogram, Histogram]]:
+    """Match LO and NLO histograms by name (two files), or by TYPE@LO/TYPE@NLO (one file)."""
+    if nlo_file is None:
+        lo_h = {h.name: h for h in lo_file if h.type.upper() == "LO"}
+        nlo_h = {h.name: h for h in lo_file if h.type.upper() == "NLO"}
+    else:
+        lo_h = {h.name: h for h in lo_file}
+        nlo_h = {h.name: h for h in nlo_file}
+    common = [n for n in lo_h if n in nlo_h]
+    if name is not None:
+        if name not in common:
+            raise OptionError(
+                f"no histogram '{name}' in both inputs; common ones: {', '.join(common) or 'none'}"
+            )
+        common = [name]
+    if not common:
+        raise OptionError("no histogram name appears in both the LO and the NLO input")
+    return [(lo_h[n], nlo_h[n]) for n in common]

@@ -1,0 +1,114 @@
+"""HwU histograms: columns by name, envelopes, bin-by-bin pulls, the differential command."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from scaleuq.cli import main
+from scaleuq.hwu import HwUError, differential_pulls, read_hwu
+
+from .conftest import write
+
+POINTS = [
+    (1.0, 1.0),
+    (2.0, 1.0),
+    (0.5, 1.0),
+    (1.0, 2.0),
+    (2.0, 2.0),
+    (0.5, 2.0),
+    (1.0, 0.5),
+    (2.0, 0.5),
+    (0.5, 0.5),
+]
+
+
+def hwu_text(central, factors, htype="", dyn=-1, name="pt(Z)"):
+    """Columns: xmin xmax central dy, then 9 scale columns named 'dyn=.. muR=.. muF=..'."""
+    head = "##& xmin & xmax & central value & dy & " + " & ".join(
+        f"dyn={dyn:3d} muR={r:6.3f} muF={f:6.3f}" for r, f in POINTS
+    )
+    rows = []
+    for i, c in enumerate(central):
+        vals = [i * 10.0, (i + 1) * 10.0, c, 0.01 * c] + [c * fac for fac in factors[i]]
+        rows.append(" ".join(f"{v:+.7e}" for v in vals))
+    tag = f"|TYPE@{htype}" if htype else ""
+    body = (
+        f'<histogram> {len(central)} "{name} |X_AXIS@LIN |Y_AXIS@LOG {tag}|#1"\n'
+        + "\n".join(rows)
+        + "\n<\\histogram>\n"
+    )
+    return head, body
+
+
+def factors_for(n, spread):
+    return [
+        [1.0 + spread * (np.log2(r) * 0.8 - np.log2(f) * 0.3) for r, f in POINTS] for _ in range(n)
+    ]
+
+
+def test_envelope_and_pulls(tmp_path) -> None:
+    head, lo_body = hwu_text([10.0, 5.0, 0.0], factors_for(3, 0.2))
+    _, nlo_body = hwu_text([13.0, 5.5, 1.0], factors_for(3, 0.05))
+    lo = read_hwu(write(tmp_path / "LO.HwU", head + "\n\n" + lo_body))[0]
+    nlo = read_hwu(write(tmp_path / "NLO.HwU", head + "\n\n" + nlo_body))[0]
+    assert lo.name == "pt(Z)" and len(lo.scales) == 9
+    up, dn = lo.envelope()
+    expected = max(0.2 * (np.log2(r) * 0.8 - np.log2(f) * 0.3) for r, f in POINTS)
+    assert up[0] == pytest.approx(expected) and dn[0] == pytest.approx(-expected)
+    frame = differential_pulls(lo, nlo)
+    assert frame["pull"][0] == pytest.approx(0.3 / expected)
+    assert np.isnan(frame["pull"][2]) and frame["reason"][2] == "LO bin is empty"
+    seven = lo.envelope("7-point")[0][0]
+    assert seven == pytest.approx(
+        max(0.2 * (np.log2(r) * 0.8 - np.log2(f) * 0.3) for r, f in POINTS if {r, f} != {0.5, 2.0})
+    )
+
+
+def test_columns_found_by_name_not_position(tmp_path) -> None:
+    head, body = hwu_text([10.0], factors_for(1, 0.2))
+    cols = head[4:].split(" & ")
+    # move one scale column first among the variations, with its data
+    perm = [0, 1, 2, 3, 12, 4, 5, 6, 7, 8, 9, 10, 11]
+    new_head = "##& " + " & ".join(cols[i] for i in perm)
+    row = body.splitlines()[1].split()
+    new_body = body.replace(body.splitlines()[1], " ".join(row[i] for i in perm))
+    a = read_hwu(write(tmp_path / "a.HwU", head + "\n" + body))[0]
+    b = read_hwu(write(tmp_path / "b.HwU", new_head + "\n" + new_body))[0]
+    for key in a.scales:
+        assert a.scales[key] == pytest.approx(b.scales[key])
+
+
+@pytest.mark.parametrize(
+    "edit, pattern",
+    [
+        (lambda t: t.replace("<\\histogram>", ""), "not closed"),
+        (lambda t: t.split("\n", 1)[1], "before the '##&' header"),
+        (
+            lambda t: t.replace("<histogram> 2", "<histogram> 3"),
+            "2 bin rows, the <histogram> line says 3",
+        ),
+        (
+            lambda t: t.replace("+1.0000000e+01 +2.0000000e+01", "+1.0000000e+01 +abc", 1),
+            "non-numeric",
+        ),
+    ],
+)
+def test_bad_hwu(tmp_path, edit, pattern) -> None:
+    head, body = hwu_text([10.0, 5.0], factors_for(2, 0.2))
+    with pytest.raises(HwUError, match=pattern):
+        read_hwu(write(tmp_path / "x.HwU", edit(head + "\n" + body)))
+
+
+def test_differential_cli_one_file_with_lo_and_nlo(tmp_path) -> None:
+    head, lo_body = hwu_text([10.0, 5.0], factors_for(2, 0.2), htype="LO")
+    _, nlo_body = hwu_text([12.0, 5.5], factors_for(2, 0.05), htype="NLO")
+    path = write(tmp_path / "MADatNLO.HwU", head + "\n\n" + lo_body + "\n\n" + nlo_body)
+    result = CliRunner().invoke(
+        main, ["differential", str(path), "--figure-dir", str(tmp_path / "fig"), "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "histogram,xmin,xmax" in result.output
+    assert (tmp_path / "fig" / "differential_pt_Z.png").stat().st_size > 1000
+    assert (tmp_path / "fig" / "differential_pt_Z.json").is_file()
