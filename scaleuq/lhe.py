@@ -14,15 +14,18 @@ MCnet names ``MUR=0.5__MUF=2`` (arXiv:2203.08230) in the text or the id.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import logging
 import math
 import re
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty, Queue
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -194,18 +197,23 @@ def _open(path: Path) -> Any:
     return _GzipReader(raw) if magic == b"\x1f\x8b" else raw
 
 
-def _read(stream: BinaryIO, size: int, path: Path, events_done: int) -> bytes:
-    try:
-        return stream.read(size)
-    except EOFError:
+def _read_failed(exc: BaseException, path: Path, events_done: int) -> None:
+    if isinstance(exc, EOFError):
         raise LHEError(
             f"{path}: the gzip stream is truncated after {events_done} complete events; "
             "the file was cut short (re-copy or regenerate it)"
         ) from None
-    except (gzip.BadGzipFile, zlib.error, OSError) as exc:
-        raise LHEError(
-            f"{path}: corrupt gzip data after {events_done} complete events ({exc})"
-        ) from None
+    raise LHEError(
+        f"{path}: corrupt gzip data after {events_done} complete events ({exc})"
+    ) from None
+
+
+def _read(stream: BinaryIO, size: int, path: Path, events_done: int) -> bytes:
+    try:
+        return stream.read(size)
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+        _read_failed(exc, path, events_done)
+        raise  # unreachable
 
 
 def _header_text(stream: BinaryIO, path: Path) -> tuple[bytes, bytes]:
@@ -526,12 +534,49 @@ def iter_blocks(
     ids = {w.id: i for i, w in enumerate(header.weights)}
     raw = getattr(stream, "fileobj", stream)
 
+    def chunks() -> Iterator[bytes]:
+        """Raw blocks read (and decompressed: zlib releases the GIL) one block ahead in a
+        thread, so that reading overlaps parsing; at most two blocks wait in the queue."""
+        queue: Queue[Any] = Queue(maxsize=2)
+        stop = threading.Event()
+
+        def reader() -> None:
+            try:
+                while not stop.is_set():
+                    data = stream.read(block_bytes)
+                    queue.put(data)
+                    if not data:
+                        return
+            except BaseException as exc:  # handed to the consumer
+                queue.put(exc)
+
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = queue.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if not item:
+                    return
+        finally:
+            stop.set()
+            while thread.is_alive():
+                with contextlib.suppress(Empty):
+                    queue.get_nowait()
+                thread.join(timeout=0.05)
+
     def generate() -> Iterator[EventBlock]:
         done = 0
         pending = rest
         with stream:
+            source = chunks()
             while True:
-                chunk = _read(stream, block_bytes, path, done)
+                try:
+                    chunk = next(source)
+                except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+                    _read_failed(exc, path, done)
                 cut = chunk.rfind(b"</event>")
                 if chunk and cut < 0:
                     pending += chunk

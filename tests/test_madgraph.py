@@ -192,3 +192,16 @@ def test_cli_ingest_lhe_lo_and_nlo(tmp_path) -> None:
         result.output.split("\n", 2)[-1][result.output.split("\n", 2)[-1].index("{") :]
     )["processes"][0]
     assert row["lo_xsec_pb"] == 10.0 and row["nlo_xsec_pb"] == 13.0
+
+
+def test_example_run_directories_reproduce_the_bundled_rows() -> None:
+    # examples/madgraph_runs holds rows a.5 and a.6 of arXiv:1405.0301 in MadGraph's formats
+    from scaleuq.datasets import load_dataset
+
+    from .conftest import ROOT
+
+    table, _ = ingest([ROOT / "examples" / "madgraph_runs"])
+    ours = pulls(table).table.set_index("process")["pull"]
+    published = pulls(load_dataset("madgraph2014_13tev_vjets")).table.set_index("process")["pull"]
+    for process in ("p p > z", "p p > z j"):
+        assert ours[process] == pytest.approx(published[process], rel=1e-9)
