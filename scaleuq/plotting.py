@@ -303,3 +303,60 @@ def plot_differential(frame: Any, name: str, *, xlabel: str = "") -> Figure:
         bottom.set_ylabel(r"pull $t$")
         bottom.set_xlabel(xlabel or name)
     return fig
+
+
+def plot_decorrelation(result: Any) -> Figure:
+    """Left: LO band and distances to the higher-order references against lambda.
+    Right: ROC curves per lambda (first training)."""
+    rows = result.rows
+    lams = np.array([r.lam for r in rows])
+    xpos = np.where(lams > 0, lams, lams[lams > 0].min() / 3 if (lams > 0).any() else 1e-2)
+    with mpl.rc_context(style()):
+        fig = Figure(figsize=(8.0, 3.4), layout="constrained")
+        ax, roc_ax = fig.subplots(1, 2, width_ratios=[1.4, 1])
+        band = np.array([r.bkg_band for r in rows])
+        err = np.array([max(r.bkg_band_std, r.bkg_band_err) for r in rows])
+        ax.errorbar(
+            xpos,
+            band,
+            yerr=err,
+            color="k",
+            marker="o",
+            lw=1.6,
+            capsize=2,
+            label="LO scale band (9 points)",
+        )
+        palette = ["#d55e00", "#0173b2", "#029e73", "#cc78bc", "#de8f05", "#56b4e9"]
+        for i, name in enumerate(result.proxies):
+            d = np.array([r.bkg_distance[name] for r in rows])
+            e = np.array(
+                [
+                    max(r.bkg_distance_std.get(name, 0), r.bkg_distance_err.get(name, 0))
+                    for r in rows
+                ]
+            )
+            ax.errorbar(
+                xpos * (1 + 0.04 * (i + 1)),
+                d,
+                yerr=e,
+                marker="s",
+                ms=3,
+                lw=1,
+                ls="--",
+                capsize=2,
+                color=palette[i % len(palette)],
+                label=f"distance: {name}",
+            )
+        ax.set_xscale("log")
+        ax.set_xticks(xpos, [f"{v:g}" for v in lams])
+        ax.minorticks_off()
+        ax.set_xlabel(r"adversary strength $\lambda$")
+        ax.set_ylabel(r"background efficiency shift $|\epsilon/\epsilon_0 - 1|$")
+        ax.legend(loc="upper left", fontsize=7)
+        for lam, (fpr, tpr) in result.roc.items():
+            roc_ax.plot(fpr, tpr, lw=1.2, label=rf"$\lambda = {lam:g}$")
+        roc_ax.plot([0, 1], [0, 1], color="0.7", lw=0.7, ls=":")
+        roc_ax.set_xlabel("background efficiency")
+        roc_ax.set_ylabel("signal efficiency")
+        roc_ax.legend(loc="lower right", fontsize=7)
+    return fig
