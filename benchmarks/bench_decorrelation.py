@@ -25,6 +25,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--samples-dir", default="samples")
     parser.add_argument("--json", help="also write the result here")
+    parser.add_argument(
+        "--figure-dir", help="also draw band and distance vs lambda here (decorrelation_medium.*)"
+    )
     args = parser.parse_args()
     t0 = time.perf_counter()
     signal, background, _ = generate_samples(
@@ -49,6 +52,19 @@ def main() -> None:
         )
         print(
             f"lambda {r.lam:5g}  AUC {r.auc:.3f}  band {100 * r.bkg_band:.2f}±{100 * max(r.bkg_band_std, r.bkg_band_err):.2f}%  {dist}"
+        )
+    if args.figure_dir:
+        from pathlib import Path
+
+        from scaleuq.plotting import plot_decorrelation, save_figure
+
+        sidecar = {
+            "command": "benchmarks/bench_decorrelation.py",
+            "options": vars(args),
+            "data": result.to_dict(),
+        }
+        save_figure(
+            plot_decorrelation(result), Path(args.figure_dir) / "decorrelation_medium", sidecar
         )
     if args.json:
         with open(args.json, "w") as handle:

@@ -348,6 +348,7 @@ def plot_decorrelation(result: Any) -> Figure:
                 label=f"distance: {name}",
             )
         ax.set_xscale("log")
+        ax.set_yscale("log")
         ax.set_xticks(xpos, [f"{v:g}" for v in lams])
         ax.minorticks_off()
         ax.set_xlabel(r"adversary strength $\lambda$")

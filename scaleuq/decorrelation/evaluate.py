@@ -140,10 +140,11 @@ def _bootstrap_errors(
     def eff(weights: np.ndarray) -> np.ndarray:  # (N,) -> (n_boot,)
         return (pois * (weights * sel)).sum(axis=1) / (pois * weights).sum(axis=1)
 
-    e0 = eff(w)
-    bands = np.max(
-        np.abs(np.stack([eff(variations[:, k]) for k in range(variations.shape[1])]) / e0 - 1),
-        axis=0,
-    )
-    dists = {n: float(np.std(np.abs(eff(p) / e0 - 1))) for n, p in proxies.items()}
-    return float(np.std(bands)), dists
+    with np.errstate(invalid="ignore", divide="ignore"):  # resamples selecting nothing: skipped
+        e0 = eff(w)
+        bands = np.max(
+            np.abs(np.stack([eff(variations[:, k]) for k in range(variations.shape[1])]) / e0 - 1),
+            axis=0,
+        )
+        dists = {n: float(np.nanstd(np.abs(eff(p) / e0 - 1))) for n, p in proxies.items()}
+    return float(np.nanstd(bands)), dists
