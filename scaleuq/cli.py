@@ -408,17 +408,22 @@ def _emit_table(table: Any, fmt: str, output: str | None, info: dict[str, Any]) 
         )
 
 
+def table_output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--output`` and ``--format`` of the commands that produce a table."""
+    func = click.option(
+        "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+    )(func)
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False),
+        help="Write the table (CSV) here, atomically.",
+    )(func)
+
+
 @ingest.command("madgraph")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Write the table (CSV) here, atomically.",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
-)
+@table_output_options
 @click.option(
     "--no-lhe-weights",
     is_flag=True,
@@ -443,15 +448,7 @@ def ingest_madgraph(
 
 @ingest.command("lhe")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Write the table (CSV) here, atomically.",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
-)
+@table_output_options
 @click.option(
     "--envelope",
     type=click.Choice(["3-point", "7-point", "9-point"]),

@@ -143,6 +143,19 @@ def pull_values(
     return delta, pull, reason
 
 
+def pdf_uncertainty(table: pd.DataFrame, shift: np.ndarray, convention: str) -> np.ndarray:
+    """The LO PDF uncertainty per row, chosen by the same convention as the scale one."""
+    up = table["lo_pdf_up_rel"].to_numpy(float)
+    dn = table["lo_pdf_dn_rel"].to_numpy(float)
+    return select_uncertainty(shift, up, dn, convention)[0]
+
+
+def lo_missing(table: pd.DataFrame) -> np.ndarray:
+    """True for rows with an NLO but no LO cross section (their pull is undefined)."""
+    lo = table["lo_xsec_pb"].to_numpy(float)
+    return np.isnan(lo) & np.isfinite(table["nlo_xsec_pb"].to_numpy(float))
+
+
 @dataclass(frozen=True)
 class PullSummary:
     """Summary of a set of pulls.
@@ -281,17 +294,8 @@ def pulls(
     up = table["lo_scale_up_rel"].to_numpy(float)
     dn = table["lo_scale_dn_rel"].to_numpy(float)
     scale, direction = select_uncertainty(shift, up, dn, convention)
-    pdf = None
-    if include_pdf:
-        pdf, _ = select_uncertainty(
-            shift,
-            table["lo_pdf_up_rel"].to_numpy(float),
-            table["lo_pdf_dn_rel"].to_numpy(float),
-            convention,
-        )
-    missing_lo = np.isnan(table["lo_xsec_pb"].to_numpy(float)) & np.isfinite(
-        table["nlo_xsec_pb"].to_numpy(float)
-    )
+    pdf = pdf_uncertainty(table, shift, convention) if include_pdf else None
+    missing_lo = lo_missing(table)
     delta, pull, reason = pull_values(shift, scale, pdf, missing_lo)
 
     lo, nlo = table["lo_xsec_pb"].to_numpy(float), table["nlo_xsec_pb"].to_numpy(float)

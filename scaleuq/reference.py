@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import OptionError
-from .pull import PullResult, PullSummary, check_convention, pull_values, pulls, records
+from .pull import (
+    PullResult,
+    PullSummary,
+    check_convention,
+    lo_missing,
+    pdf_uncertainty,
+    pull_values,
+    pulls,
+    records,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -264,15 +273,8 @@ def reference_correct(
     n, inferred = count_n(table, n_mode)
     ref_up, ref_dn = n * average.per_particle_up, n * average.per_particle_dn
     scale, _ = select_uncertainty(shift, ref_up, ref_dn, convention)
-    pdf = None
-    if include_pdf:
-        pdf, _ = select_uncertainty(
-            shift,
-            out["lo_pdf_up_rel"].to_numpy(float),
-            out["lo_pdf_dn_rel"].to_numpy(float),
-            convention,
-        )
-    delta, pull_ref, reason = pull_values(shift, scale, pdf)
+    pdf = pdf_uncertainty(out, shift, convention) if include_pdf else None
+    delta, pull_ref, reason = pull_values(shift, scale, pdf, lo_missing(table))
     reason = [
         "n is unknown (cannot read the final state)"
         if not np.isfinite(ni)

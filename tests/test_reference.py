@@ -102,3 +102,9 @@ def test_selection_from_input() -> None:
 def test_bad_threshold() -> None:
     with pytest.raises(OptionError, match="threshold"):
         reference_correct(load_bundled("pulls"), threshold=0)
+
+
+def test_nlo_only_row_reason(tmp_path) -> None:
+    text = "process,n_final,nlo_xsec_pb,lo_scale_up_pct,lo_scale_dn_pct\np p > x j,2,5,10,-10\n"
+    result = reference_correct(read_table(write(tmp_path / "t.csv", text)))
+    assert result.table["reason_ref"].iloc[0] == "no LO cross section"
