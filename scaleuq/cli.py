@@ -381,7 +381,7 @@ def _progress_for(paths: tuple[str, ...]) -> Any:
     if total < 20 * 2**20:
         return None, None
     bar = click.progressbar(length=total, label="reading events", file=sys.stderr)
-    state = {"file_done": 0, "last": 0}
+    state = {"last": 0}
 
     def progress(position: int) -> None:
         bar.update(position - state["last"])

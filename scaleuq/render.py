@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -209,9 +209,3 @@ def render_fit(study: Any, fmt: str, meta: dict[str, Any]) -> str:
         *cal,
     ]
     return "\n".join(lines) + "\n"
-
-
-RENDERERS: dict[str, Callable[..., str]] = {
-    "pulls": render_pulls,
-    "reference-correct": render_reference,
-}

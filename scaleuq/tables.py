@@ -131,6 +131,10 @@ def _classify_columns(columns: Iterable[str], where: str) -> None:
                     + ", ".join(XSEC_UNITS_TO_PB)
                 )
             continue
+        if re.fullmatch(r"(lo|nlo)_(scale|pdf)_(up|dn)", col):
+            raise UnitError(
+                f"{where}: column '{col}' has no unit; name it '{col}_pct' or '{col}_rel'"
+            )
         m = _UNC_COL.match(col) or _DIR_COL.match(col)
         if m:
             unit = m.groups()[-1]
@@ -144,8 +148,6 @@ def _classify_columns(columns: Iterable[str], where: str) -> None:
             raise TableError(
                 f"{where}: unknown column '{col}'; see the table schema in `scaleuq.tables`"
             )
-        if col in {"lo_scale_up", "lo_scale_dn"}:
-            raise UnitError(f"{where}: column '{col}' has no unit; use '{col}_pct' or '{col}_rel'")
 
 
 def _record_to_row(record: dict[str, Any], where: str, default_unit: str | None) -> dict[str, Any]:
