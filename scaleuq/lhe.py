@@ -1,6 +1,6 @@
 """Fast, streaming reader of Les Houches Event files (``.lhe`` and ``.lhe.gz``).
 
-The file is read in blocks of complete events (default 32 MB of text, bounded memory whatever
+The file is read in blocks of complete events (default 8 MB of text, bounded memory whatever
 the file size). Within a block nothing is parsed event by event in Python: regular expressions
 cut out the event-info lines, particle blocks and ``<rwgt>`` blocks, and pandas' C tokenizer turns
 them into arrays in one call each; weights are scattered into an events x weights matrix by
@@ -34,7 +34,7 @@ from .errors import LHEError
 
 log = logging.getLogger(__name__)
 
-BLOCK_BYTES = 32 * 2**20
+BLOCK_BYTES = 8 * 2**20
 _EVENT_OPEN = re.compile(rb"<event\b")
 _EVENT_HEAD = re.compile(rb"<event\b[^>]*>[ \t]*\r?\n\s*([^\n]*)\n")
 _EVENT_FULL = re.compile(rb"<event\b[^>]*>[ \t]*\r?\n\s*([^\n]*)\n([^<]*)")
