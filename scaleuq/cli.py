@@ -790,6 +790,29 @@ def decorrelation_run(
     emit(text, output)
 
 
+@decorrelation.command("from-lhe")
+@click.argument("lhe_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("output", type=click.Path(dir_okay=False))
+@click.option("--btag-eff", type=click.FloatRange(0, 1), default=0.7, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@handle_errors
+def decorrelation_from_lhe(lhe_file: str, output: str, btag_eff: float, seed: int) -> None:
+    """Turn your own LHE file (LO with scale weights, or NLO) into a study sample (.npz).
+
+    Parton-level features; use the outputs with `scaleuq decorrelation run --signal LO_S.npz
+    --background LO_B.npz --nlo-background NLO_B.npz`.
+    """
+    from .decorrelation.lhe_samples import sample_from_lhe
+
+    sample = sample_from_lhe(lhe_file, btag_eff=btag_eff, seed=seed)
+    sample.save(output)
+    m = sample.meta
+    scale = "with 9 scale weights" if sample.variations is not None else "without scale weights"
+    click.echo(
+        f"{output}: {m['n_selected']} of {m['n_generated']} events ({m['process']}, {m['order']}), {scale}"
+    )
+
+
 @decorrelation.command("closure")
 @click.option("--events", type=click.IntRange(100), default=20000, show_default=True)
 @click.option("--process", type=click.Choice(["wjets", "single_top"]), multiple=True)

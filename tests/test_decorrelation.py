@@ -143,3 +143,31 @@ def test_quick_run_command(tmp_path, monkeypatch) -> None:
     assert (tmp_path / "reports" / "decorrelation_quick.png").stat().st_size > 1000
     # samples are written once and reused
     assert len(list((tmp_path / "samples").glob("*.npz"))) == 2
+
+
+def test_samples_from_users_lhe_and_nlo_distance(tmp_path) -> None:
+    pytest.importorskip("torch")
+    from scaleuq.cli import main
+    from scaleuq.decorrelation.study import StudyConfig, run_study
+    from scaleuq.decorrelation.train import TrainConfig
+    from scaleuq.lhe import read_lhe
+    from scaleuq.synthetic import write_synthetic_lhe
+
+    runner = CliRunner()
+    paths = {}
+    for name, process, seed in (("sig", "p p > z j j", 1), ("bkg", "p p > w+ j j", 2), ("nlo", "p p > w+ j j [QCD]", 3)):
+        lhe = write_synthetic_lhe(tmp_path / f"{name}.lhe.gz", 1500, process=process, seed=seed)
+        paths[name] = tmp_path / f"{name}.npz"
+        result = runner.invoke(main, ["decorrelation", "from-lhe", str(lhe), str(paths[name])])
+        assert result.exit_code == 0, result.output
+    sig = load_sample(paths["sig"])
+    # the nine columns are the header's weights mapped by (k_R, k_F), not by position
+    arr = read_lhe(tmp_path / "sig.lhe.gz")
+    ids = {(w.k_r, w.k_f): j for j, w in enumerate(arr.header.weights)}
+    keep = np.flatnonzero(np.isin(arr.info[:, 2], sig.weights))[: len(sig)]
+    for k, point in enumerate(SCALE_POINTS):
+        np.testing.assert_allclose(sig.variations[:, k], arr.weights[keep, ids[point]])
+    config = StudyConfig(n_signal=0, n_background=0, lambdas=(0.0, 1.0), repeats=1,
+                         train=TrainConfig(hidden=(8,), adv_hidden=(8,), epochs=1, pretrain_epochs=1, batch_size=256))  # fmt: skip
+    study = run_study(sig, load_sample(paths["bkg"]), config=config, nlo_background=load_sample(paths["nlo"]))
+    assert "nlo" in study.proxies and all(np.isfinite(r.bkg_distance["nlo"]) for r in study.rows)
