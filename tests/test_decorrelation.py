@@ -155,7 +155,11 @@ def test_samples_from_users_lhe_and_nlo_distance(tmp_path) -> None:
 
     runner = CliRunner()
     paths = {}
-    for name, process, seed in (("sig", "p p > z j j", 1), ("bkg", "p p > w+ j j", 2), ("nlo", "p p > w+ j j [QCD]", 3)):
+    for name, process, seed in (
+        ("sig", "p p > z j j", 1),
+        ("bkg", "p p > w+ j j", 2),
+        ("nlo", "p p > w+ j j [QCD]", 3),
+    ):
         lhe = write_synthetic_lhe(tmp_path / f"{name}.lhe.gz", 1500, process=process, seed=seed)
         paths[name] = tmp_path / f"{name}.npz"
         result = runner.invoke(main, ["decorrelation", "from-lhe", str(lhe), str(paths[name])])
@@ -169,5 +173,7 @@ def test_samples_from_users_lhe_and_nlo_distance(tmp_path) -> None:
         np.testing.assert_allclose(sig.variations[:, k], arr.weights[keep, ids[point]])
     config = StudyConfig(n_signal=0, n_background=0, lambdas=(0.0, 1.0), repeats=1,
                          train=TrainConfig(hidden=(8,), adv_hidden=(8,), epochs=1, pretrain_epochs=1, batch_size=256))  # fmt: skip
-    study = run_study(sig, load_sample(paths["bkg"]), config=config, nlo_background=load_sample(paths["nlo"]))
+    study = run_study(
+        sig, load_sample(paths["bkg"]), config=config, nlo_background=load_sample(paths["nlo"])
+    )
     assert "nlo" in study.proxies and all(np.isfinite(r.bkg_distance["nlo"]) for r in study.rows)

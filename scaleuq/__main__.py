@@ -1,0 +1,5 @@
+"""``python -m scaleuq``: the command line."""
+
+from scaleuq.cli import main
+
+main()

@@ -1,0 +1,233 @@
+"""Cross sections of scale and PDF variations from an LHE file's weights (streaming).
+
+sigma_k = sigma_0 * sum(w_k) / sum(w_0): ratios of weight sums are safe whether the weights are
+normalised to sum or to average to the cross section. Envelopes over 3, 7 or 9 (k_R, k_F)
+points of the run's own dynamical scale, with the points used and the points missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import LHEError
+from .lhe import BLOCK_BYTES, LHEHeader, WeightInfo, iter_blocks
+
+ENVELOPES: dict[str, tuple[tuple[float, float], ...]] = {
+    "3-point": ((0.5, 0.5), (1.0, 1.0), (2.0, 2.0)),
+    "7-point": tuple(
+        (r, f) for r in (0.5, 1.0, 2.0) for f in (0.5, 1.0, 2.0) if {r, f} != {0.5, 2.0}
+    ),
+    "9-point": tuple((r, f) for r in (0.5, 1.0, 2.0) for f in (0.5, 1.0, 2.0)),
+}
+PDF_METHODS = ("replicas", "hessian", "none")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A scale-variation envelope.
+
+    Attributes:
+        name: ``3-point``, ``7-point`` or ``9-point``.
+        points_used: the (k_R, k_F) points found in the file (the (1,1) point is the nominal).
+        points_missing: points the definition asks for that the file lacks.
+        up_rel, down_rel: max and min of sigma(k_R, k_F)/sigma_0 - 1 (``down_rel`` <= 0).
+    """
+
+    name: str
+    points_used: tuple[tuple[float, float], ...]
+    points_missing: tuple[tuple[float, float], ...]
+    up_rel: float
+    down_rel: float
+
+    @property
+    def complete(self) -> bool:
+        """All points of the definition were found."""
+        return not self.points_missing
+
+
+@dataclass(frozen=True)
+class LHESummary:
+    """Cross sections per variation of one LHE file (see :func:`summarize_lhe`).
+
+    Attributes:
+        header: the decoded header.
+        n_events: events read.
+        xsec_pb, xsec_err_pb: nominal cross section and its MC error (from ``<init>``).
+        nominal: id of the weight used as nominal, or ``"event weight"`` (XWGTUP).
+        variation_xsec_pb: cross section per declared weight id: sigma_0 * sum(w_i)/sum(w_0).
+        envelopes: the 3-, 7- and 9-point envelopes of the run's own dynamical scale.
+        pdf_set: LHAPDF id of the central PDF member used for the PDF uncertainty, or None.
+        pdf_members: number of error members found.
+        pdf_up_rel, pdf_down_rel: PDF uncertainty (None when not computed).
+        pdf_method: how it was combined.
+    """
+
+    header: LHEHeader
+    n_events: int
+    xsec_pb: float
+    xsec_err_pb: float | None
+    nominal: str
+    variation_xsec_pb: dict[str, float]
+    envelopes: dict[str, Envelope]
+    pdf_set: int | None
+    pdf_members: int
+    pdf_up_rel: float | None
+    pdf_down_rel: float | None
+    pdf_method: str
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return {
+            "path": self.header.path,
+            "process": self.header.process,
+            "order": self.header.order,
+            "n_events": self.n_events,
+            "xsec_pb": self.xsec_pb,
+            "xsec_err_pb": self.xsec_err_pb,
+            "nominal": self.nominal,
+            "envelopes": {
+                k: {
+                    "points_used": [list(p) for p in e.points_used],
+                    "points_missing": [list(p) for p in e.points_missing],
+                    "up_rel": e.up_rel,
+                    "down_rel": e.down_rel,
+                }
+                for k, e in self.envelopes.items()
+            },
+            "pdf": {
+                "set": self.pdf_set,
+                "members": self.pdf_members,
+                "method": self.pdf_method,
+                "up_rel": self.pdf_up_rel,
+                "down_rel": self.pdf_down_rel,
+            },
+            "notes": list(self.notes),
+        }
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+
+
+def summarize_lhe(
+    path: str | Path,
+    *,
+    pdf_method: str = "replicas",
+    block_bytes: int = BLOCK_BYTES,
+    progress: Callable[[int], None] | None = None,
+) -> LHESummary:
+    """Stream an LHE file once and return the cross section of every scale/PDF variation.
+
+    Cross section per weight: sigma_0 * sum_events(w_i) / sum_events(w_0), with sigma_0 the
+    ``<init>`` cross section and w_0 the (1,1) weight at the run's own scale and central PDF,
+    or the event weight XWGTUP where the file has no explicit (1,1) weight (MadGraph 3.5).
+    Ratios of sums are safe whether the weights are normalised to sum or to average to sigma.
+
+    Args:
+        path: the LHE file.
+        pdf_method: ``replicas`` (standard deviation of the members: NNPDF-style Monte Carlo
+            sets, MadGraph's default sets), ``hessian`` (symmetric eigenvector pairs:
+            sqrt(sum (w+ - w-)^2)/2) or ``none``. LHAPDF's error type is not in the file, so
+            this is the user's statement about the set.
+        block_bytes, progress: as for :func:`iter_blocks`.
+    """
+    if pdf_method not in PDF_METHODS:
+        from .errors import OptionError
+
+        raise OptionError(f"unknown PDF method '{pdf_method}'; choose {', '.join(PDF_METHODS)}")
+    header, blocks = iter_blocks(path, block_bytes=block_bytes, progress=progress)
+    k = len(header.weights)
+    sums = np.zeros(k)
+    nominal_sum = 0.0
+    n = 0
+    for block in blocks:
+        n += len(block.info)
+        missing = np.isnan(block.weights)
+        if missing.any():
+            ev, col = np.argwhere(missing)[0]
+            raise LHEError(
+                f"{header.path}: event {block.first_event + ev} has no <wgt id='{header.weights[col].id}'>"
+            )
+        sums += block.weights.sum(axis=0)
+        nominal_sum += float(block.info[:, 2].sum())
+    if n == 0:
+        raise LHEError(f"{header.path}: the file has no events")
+    notes: list[str] = []
+    sigma0 = header.xsec_pb
+    if not sigma0:
+        raise LHEError(f"{header.path}: the <init> block gives no cross section")
+    central_pdf = header.pdf_id
+    scale_pdfs = {w.pdf for w in header.weights if w.is_scale and w.pdf is not None}
+    if central_pdf is None and len(scale_pdfs) == 1:
+        central_pdf = scale_pdfs.pop()
+
+    def is_central(w: WeightInfo) -> bool:
+        return w.dyn_scale is None and (
+            w.pdf is None or central_pdf is None or w.pdf == central_pdf
+        )
+
+    nominal = "event weight"
+    for i, w in enumerate(header.weights):
+        if w.is_scale and is_central(w) and _close(w.k_r, 1) and _close(w.k_f, 1):
+            nominal, nominal_sum = w.id, float(sums[i])
+            break
+    if nominal_sum == 0:
+        raise LHEError(f"{header.path}: the nominal weights sum to zero; no ratio can be formed")
+    xsec = {w.id: sigma0 * float(sums[i]) / nominal_sum for i, w in enumerate(header.weights)}
+    points: dict[tuple[float, float], float] = {}
+    for w in header.weights:
+        if w.is_scale and is_central(w):
+            points.setdefault((w.k_r, w.k_f), xsec[w.id])
+    envelopes = {}
+    for name, definition in ENVELOPES.items():
+        used, missing, values = [], [], []
+        for pt in definition:
+            found = next(
+                (v for p, v in points.items() if _close(p[0], pt[0]) and _close(p[1], pt[1])), None
+            )
+            if found is None and pt == (1.0, 1.0):
+                found = sigma0
+            if found is None:
+                missing.append(pt)
+            else:
+                used.append(pt)
+                values.append(found)
+        rel = np.array(values) / sigma0 - 1 if values else np.array([np.nan])
+        envelopes[name] = Envelope(
+            name,
+            tuple(used),
+            tuple(missing),
+            float(max(rel.max(), 0.0)),
+            float(min(rel.min(), 0.0)),
+        )
+    if not points:
+        notes.append("no scale-variation weights declared in the header")
+
+    members = []
+    if central_pdf is not None and pdf_method != "none":
+        members = [
+            xsec[w.id] for w in header.weights
+            if w.pdf is not None and w.pdf != central_pdf and 0 < w.pdf - central_pdf < 1000
+            and (not w.is_scale or (_close(w.k_r, 1) and _close(w.k_f, 1))) and w.dyn_scale is None
+        ]  # fmt: skip
+    pdf_up = pdf_dn = None
+    if members:
+        vals = np.array(members)
+        if pdf_method == "replicas":
+            delta = float(np.std(vals, ddof=1)) if vals.size > 1 else float("nan")
+        else:
+            if vals.size % 2:
+                raise LHEError(f"{header.path}: {vals.size} PDF members cannot form Hessian pairs")
+            delta = 0.5 * float(np.sqrt(np.sum((vals[0::2] - vals[1::2]) ** 2)))
+        pdf_up, pdf_dn = delta / sigma0, -delta / sigma0
+    return LHESummary(
+        header, n, sigma0, header.xsec_err_pb, nominal, xsec, envelopes, central_pdf,
+        len(members), pdf_up, pdf_dn, pdf_method, tuple(notes),
+    )  # fmt: skip
