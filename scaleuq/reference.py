@@ -32,6 +32,7 @@ from .errors import OptionError
 from .pull import (
     PullResult,
     PullSummary,
+    _isna,
     check_convention,
     lo_missing,
     pdf_uncertainty,
@@ -86,12 +87,6 @@ def count_n(
             n[i] = np.nan if guess is None else guess
             inferred[i] = True
     return n, inferred
-
-
-def _isna(value: Any) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
 
 
 @dataclass(frozen=True)
