@@ -332,22 +332,39 @@ def ingest(paths: list[str | Path], *, use_lhe_weights: bool = True) -> tuple[An
             raise MadGraphError(
                 f"{rec.source}: cannot tell which process this run is (no proc card or Process line)"
             )
-        key = process_key(rec.process)
-        if (key, rec.order) in seen:
-            raise MadGraphError(
-                f"process '{key}' has two {rec.order} runs ({seen[key, rec.order]} and {rec.source}); pass only one"
-            )
-        seen[key, rec.order] = rec.source
-        row = rows.setdefault(key, {"process": key, "sources": []})
-        row["sources"].append(rec.source)
-        o = rec.order.lower()
-        row[f"{o}_xsec_pb"] = rec.xsec_pb
-        row[f"{o}_mc_err_pb"] = rec.xsec_err_pb
+        values = {"xsec_pb": rec.xsec_pb, "mc_err_pb": rec.xsec_err_pb}
         for kind in ("scale", "pdf"):
             up, dn = getattr(rec, f"{kind}_up_pct"), getattr(rec, f"{kind}_dn_pct")
-            row[f"{o}_{kind}_up_rel"] = None if up is None else up / 100
-            row[f"{o}_{kind}_dn_rel"] = None if dn is None else abs(dn) / 100
+            values[f"{kind}_up_rel"] = None if up is None else up / 100
+            values[f"{kind}_dn_rel"] = None if dn is None else abs(dn) / 100
+        _merge(rows, seen, rec.process, rec.order, rec.source, values, "runs")
     return _validated(rows, "madgraph"), records
+
+
+def _merge(
+    rows: dict[str, dict[str, Any]],
+    seen: dict[tuple[str, str], str],
+    process: str,
+    order: str,
+    source: str,
+    values: dict[str, Any],
+    what: str,
+) -> None:
+    """Put one run's numbers into the row of its process, under its order's columns.
+
+    Raises:
+        MadGraphError: the same process already has a run (or file) of this order.
+    """
+    key = process_key(process)
+    if (key, order) in seen:
+        raise MadGraphError(
+            f"process '{key}' has two {order} {what} ({seen[key, order]} and {source}); pass only one"
+        )
+    seen[key, order] = source
+    row = rows.setdefault(key, {"process": key, "sources": []})
+    row["sources"].append(source)
+    o = order.lower()
+    row.update({f"{o}_{name}": value for name, value in values.items()})
 
 
 def _validated(rows: dict[str, dict[str, Any]], dataset: str) -> Any:
@@ -400,27 +417,19 @@ def ingest_lhe(paths: list[str | Path], *, pdf_method: str = "replicas", envelop
             raise MadGraphError(
                 f"{s.header.path}: the header names no process (no MG5ProcCard 'generate' line)"
             )
-        key, order = process_key(process), s.header.order
-        if (key, order) in seen:
-            raise MadGraphError(
-                f"process '{key}' has two {order} files ({seen[key, order]}, {s.header.path})"
-            )
-        seen[key, order] = s.header.path
         env = s.envelopes[envelope]
         if env.points_missing:
             log.warning(
                 "%s: the %s envelope lacks %s", s.header.path, envelope, list(env.points_missing)
             )
-        o = order.lower()
-        row = rows.setdefault(key, {"process": key, "sources": []})
-        row["sources"].append(s.header.path)
-        row.update({
-            f"{o}_xsec_pb": s.xsec_pb, f"{o}_mc_err_pb": s.xsec_err_pb,
-            f"{o}_scale_up_rel": env.up_rel if len(env.points_used) > 1 else math.nan,
-            f"{o}_scale_dn_rel": -env.down_rel if len(env.points_used) > 1 else math.nan,
-            f"{o}_pdf_up_rel": math.nan if s.pdf_up_rel is None else s.pdf_up_rel,
-            f"{o}_pdf_dn_rel": math.nan if s.pdf_down_rel is None else -s.pdf_down_rel,
-        })  # fmt: skip
+        values = {
+            "xsec_pb": s.xsec_pb, "mc_err_pb": s.xsec_err_pb,
+            "scale_up_rel": env.up_rel if len(env.points_used) > 1 else math.nan,
+            "scale_dn_rel": -env.down_rel if len(env.points_used) > 1 else math.nan,
+            "pdf_up_rel": math.nan if s.pdf_up_rel is None else s.pdf_up_rel,
+            "pdf_dn_rel": math.nan if s.pdf_down_rel is None else -s.pdf_down_rel,
+        }  # fmt: skip
+        _merge(rows, seen, process, s.header.order, s.header.path, values, "files")
     orders = {s.header.order for s in summaries}
     if len(summaries) == 2 and orders == {"LO", "NLO"} and len(rows) == 2:
         a, b = (process_key(s.header.process) for s in summaries)
