@@ -86,7 +86,7 @@ def figures(
     from .datasets import load_bundled
     from .reference import count_n, reference_correct
     from .render import dumps
-    from .study import fit
+    from .study import fit_stage
 
     step = progress or (lambda _name: None)
     out = Path(output_dir)
@@ -114,9 +114,8 @@ def figures(
     studies: dict[str, FitStudy] = {}
     for i, stage in enumerate(("before", "after")):
         step(STEPS[1 + i])
-        studies[stage] = fit(
-            table, stage=stage, convention=convention, include_pdf=include_pdf, reference=reference,
-            n_bootstrap=n_bootstrap, n_gof=n_gof, seed=seed,
+        studies[stage] = fit_stage(
+            correction, stage, n_bootstrap=n_bootstrap, n_gof=n_gof, seed=seed
         )  # fmt: skip
 
     step(STEPS[3])

@@ -17,6 +17,8 @@ from .models import MODELS
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .reference import ReferenceCorrection
+
 STAGES = ("before", "after")
 
 
@@ -86,24 +88,13 @@ class FitStudy:
 
 
 def stage_pulls(
-    table: pd.DataFrame,
-    *,
-    stage: str = "before",
-    convention: str = "directional",
-    include_pdf: bool = False,
-    reference: Any = None,
-    n_mode: str = "final-state",
+    correction: ReferenceCorrection, stage: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pulls of one stage as ``(processes, classes, pulls)`` (NaN where undefined)."""
-    from .reference import reference_correct
-
+    """Pulls of one stage of a correction as ``(processes, classes, pulls)`` (NaN: undefined)."""
     if stage not in STAGES:
         raise OptionError(f"unknown stage '{stage}'; choose 'before' or 'after'")
-    result = reference_correct(
-        table, reference=reference, convention=convention, include_pdf=include_pdf, n_mode=n_mode
-    )
+    frame = correction.table
     column = "pull" if stage == "before" else "pull_ref"
-    frame = result.table
     return (
         frame["process"].to_numpy(),
         frame["process_class"].to_numpy(),
@@ -136,10 +127,27 @@ def fit(
         n_gof: pseudo samples for the goodness-of-fit p-values.
         seed: the seed of every random step (same seed, same numbers).
     """
-    processes, classes, pulls = stage_pulls(
-        table, stage=stage, convention=convention, include_pdf=include_pdf,
-        reference=reference, n_mode=n_mode,
-    )  # fmt: skip
+    from .reference import reference_correct
+
+    correction = reference_correct(
+        table, reference=reference, convention=convention, include_pdf=include_pdf, n_mode=n_mode
+    )
+    return fit_stage(
+        correction, stage, models=models, n_bootstrap=n_bootstrap, n_gof=n_gof, seed=seed
+    )
+
+
+def fit_stage(
+    correction: ReferenceCorrection,
+    stage: str,
+    *,
+    models: tuple[str, ...] = tuple(MODELS),
+    n_bootstrap: int = 2000,
+    n_gof: int = 1000,
+    seed: int = 0,
+) -> FitStudy:
+    """:func:`fit` on the pulls of one stage of an existing correction (nothing recomputed)."""
+    processes, classes, pulls = stage_pulls(correction, stage)
     ok = np.isfinite(pulls)
     if ok.sum() < 3:
         raise OptionError(f"only {int(ok.sum())} defined pulls: too few to fit a distribution")
@@ -150,8 +158,8 @@ def fit(
     )  # fmt: skip
     return FitStudy(
         stage=stage,
-        convention=convention,
-        include_pdf=include_pdf,
+        convention=correction.before.convention,
+        include_pdf=correction.before.include_pdf,
         processes=tuple(processes[ok]),
         classes=tuple(classes[ok]),
         pulls=pulls[ok],
