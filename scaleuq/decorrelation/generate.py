@@ -204,21 +204,45 @@ def _features(
         and rng.random() < cfg.btag_eff
         for j in jets
     ]
-    met = math.hypot(*nus)
-    mt_w = math.sqrt(
-        max(0.0, 2 * lep.pT() * met * (1 - math.cos(lep.phi() - math.atan2(nus[1], nus[0]))))
-    )
-    untagged = [abs(j.eta()) for j, t in zip(jets, tagged, strict=True) if not t]
-    bjet = next((j for j, t in zip(jets, tagged, strict=True) if t), jets[0])
-    nz = _neutrino_pz((lep.px(), lep.py(), lep.pz(), lep.e()), nus[0], nus[1])
-    ne = math.sqrt(nus[0] ** 2 + nus[1] ** 2 + nz**2)
-    px, py = lep.px() + nus[0] + bjet.px(), lep.py() + nus[1] + bjet.py()
-    pz, e = lep.pz() + nz + bjet.pz(), lep.e() + ne + bjet.e()
+    jet_p4 = [(j.px(), j.py(), j.pz(), j.e(), t) for j, t in zip(jets, tagged, strict=True)]
+    return feature_vector((lep.px(), lep.py(), lep.pz(), lep.e()), (nus[0], nus[1]), jet_p4)
+
+
+def pt_eta_phi(px: float, py: float, pz: float) -> tuple[float, float, float]:
+    """Transverse momentum, pseudorapidity and azimuth of a momentum."""
+    pt = math.hypot(px, py)
+    eta = math.asinh(pz / pt) if pt > 0 else math.copysign(10.0, pz)
+    return pt, eta, math.atan2(py, px)
+
+
+def feature_vector(
+    lep: tuple[float, float, float, float],
+    missing: tuple[float, float],
+    jets: list[tuple[float, float, float, float, bool]],
+) -> list[float]:
+    """:data:`FEATURES` of one event, shared by the Pythia and the LHE samples.
+
+    Args:
+        lep: the charged lepton's (px, py, pz, E).
+        missing: the missing transverse momentum (px, py).
+        jets: (px, py, pz, E, b-tagged) of the selected jets, ordered by decreasing pT (>= 2).
+    """
+    mx, my = missing
+    lpt, leta, lphi = pt_eta_phi(*lep[:3])
+    kin = [pt_eta_phi(*j[:3]) for j in jets]
+    met = math.hypot(mx, my)
+    mt_w = math.sqrt(max(0.0, 2 * lpt * met * (1 - math.cos(lphi - math.atan2(my, mx)))))
+    untagged = [abs(k[1]) for k, j in zip(kin, jets, strict=True) if not j[4]]
+    b = next((j for j in jets if j[4]), jets[0])
+    nz = _neutrino_pz(lep, mx, my)
+    ne = math.sqrt(mx**2 + my**2 + nz**2)
+    px, py = lep[0] + mx + b[0], lep[1] + my + b[1]
+    pz, e = lep[2] + nz + b[2], lep[3] + ne + b[3]
     m_lvb = math.sqrt(max(0.0, e**2 - px**2 - py**2 - pz**2))
-    ht = sum(j.pt() for j in jets) + lep.pT() + met
+    ht = sum(k[0] for k in kin) + lpt + met
     return [
-        lep.pT(), lep.eta(), met, mt_w, float(len(jets)), jets[0].pt(), jets[0].eta(), jets[1].pt(),
-        jets[1].eta(), max(untagged) if untagged else 0.0, float(sum(tagged)), m_lvb, ht,
+        lpt, leta, met, mt_w, float(len(jets)), kin[0][0], kin[0][1], kin[1][0], kin[1][1],
+        max(untagged) if untagged else 0.0, float(sum(j[4] for j in jets)), m_lvb, ht,
     ]  # fmt: skip
 
 

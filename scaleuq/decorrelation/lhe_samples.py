@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import LHEError
 from ..lhe import read_lhe
-from .generate import FEATURES
+from .generate import FEATURES, feature_vector, pt_eta_phi
 from .samples import Sample
 from .scales import SCALE_POINTS
 
@@ -31,18 +31,9 @@ _LEPTONS = (11, 13)
 _NEUTRINOS = (12, 14, 16)
 
 
-def _kin(p: np.ndarray) -> tuple[float, float, float]:
-    px, py, pz = p[6], p[7], p[8]
-    pt = math.hypot(px, py)
-    eta = math.asinh(pz / pt) if pt > 0 else math.copysign(10.0, pz)
-    return pt, eta, math.atan2(py, px)
-
-
 def _event_features(
     parts: np.ndarray, rng: np.random.Generator, btag_eff: float
 ) -> list[float] | None:
-    from .generate import _neutrino_pz
-
     out = parts[parts[:, 1] == 1]
     ids = np.abs(out[:, 0]).astype(int)
     leps = out[np.isin(ids, _LEPTONS)]
@@ -50,28 +41,18 @@ def _event_features(
         return None
     lep = leps[np.argmax(np.hypot(leps[:, 6], leps[:, 7]))]
     nus = out[np.isin(ids, _NEUTRINOS)]
-    mx, my = float(nus[:, 6].sum()), float(nus[:, 7].sum())
     jets = []
     for row, pid in zip(out, ids, strict=True):
         if pid <= 5 or pid == 21:
-            pt, eta, _ = _kin(row)
+            pt, eta, _ = pt_eta_phi(row[6], row[7], row[8])
             if pt > 25 and abs(eta) < 4.5:
-                jets.append((pt, eta, row, pid == 5 and abs(eta) < 2.5 and rng.random() < btag_eff))
+                tagged = pid == 5 and abs(eta) < 2.5 and rng.random() < btag_eff
+                jets.append((pt, (row[6], row[7], row[8], row[9], tagged)))
     if len(jets) < 2:
         return None
     jets.sort(key=lambda j: -j[0])
-    lpt, leta, lphi = _kin(lep)
-    met = math.hypot(mx, my)
-    mt_w = math.sqrt(max(0.0, 2 * lpt * met * (1 - math.cos(lphi - math.atan2(my, mx)))))
-    untagged = [abs(j[1]) for j in jets if not j[3]]
-    b = next((j for j in jets if j[3]), jets[0])[2]
-    nz = _neutrino_pz((lep[6], lep[7], lep[8], lep[9]), mx, my)
-    ne = math.sqrt(mx**2 + my**2 + nz**2)
-    px, py, pz, e = lep[6] + mx + b[6], lep[7] + my + b[7], lep[8] + nz + b[8], lep[9] + ne + b[9]
-    m_lvb = math.sqrt(max(0.0, e**2 - px**2 - py**2 - pz**2))
-    ht = sum(j[0] for j in jets) + lpt + met
-    return [lpt, leta, met, mt_w, float(len(jets)), jets[0][0], jets[0][1], jets[1][0], jets[1][1],
-            max(untagged) if untagged else 0.0, float(sum(j[3] for j in jets)), m_lvb, ht]  # fmt: skip
+    missing = (float(nus[:, 6].sum()), float(nus[:, 7].sum()))
+    return feature_vector((lep[6], lep[7], lep[8], lep[9]), missing, [j[1] for j in jets])
 
 
 def sample_from_lhe(path: str | Path, *, btag_eff: float = 0.7, seed: int = 0) -> Sample:
