@@ -56,7 +56,7 @@ def main() -> None:
     if args.figure_dir:
         from pathlib import Path
 
-        from scaleuq.plotting import plot_decorrelation, save_figure
+        from scaleuq.report.plotting import plot_decorrelation, save_figure
 
         sidecar = {
             "command": "benchmarks/bench_decorrelation.py",

@@ -1,6 +1,6 @@
 """Benchmark: 10,000-resample bootstrap of the pull fits, and a whole `scaleuq figures` run.
 
-The bootstrap refits all resamples at once (scaleuq.fitting.best_fit_batch). The named
+The bootstrap refits all resamples at once (scaleuq.stats.fitting.best_fit_batch). The named
 alternative, measured in the same run, is the obvious implementation: a Python loop that fits
 each resample with iminuit (MIGRAD), timed on a subset and scaled per resample.
 
@@ -18,10 +18,10 @@ import time
 import numpy as np
 from iminuit import Minuit
 
-from scaleuq.datasets import load_bundled
-from scaleuq.fitting import best_fit_batch, fit_model, scale_floor
-from scaleuq.models import MODELS, SCALE_PARAMS
-from scaleuq.reference import reference_correct
+from scaleuq.io.datasets import load_bundled
+from scaleuq.stats.fitting import best_fit_batch, fit_model, scale_floor
+from scaleuq.stats.models import MODELS, SCALE_PARAMS
+from scaleuq.pull.reference import reference_correct
 
 
 def loop_iminuit(model, resamples: np.ndarray, start: np.ndarray, floor: float) -> np.ndarray:

@@ -3,11 +3,11 @@
 Writes a synthetic MadGraph-like file (100,000 events, 6 particles, 9 scale weights; plain and
 gzipped) and reads it with each reader in a fresh subprocess (so that peak memory is the
 reader's own):
-  (a) weights and event info: scaleuq.lhe.read_lhe(particles=False); pylhe iterating events and
+  (a) weights and event info: scaleuq.io.lhe.read_lhe(particles=False); pylhe iterating events and
       collecting eventinfo + weights (pylhe always parses the whole event);
   (b) everything including particle momenta: read_lhe(particles=True); pylhe collecting
       particles too;
-  (s) scaleuq.lhe.summarize_lhe: the streaming reduction used by `scaleuq ingest` (memory
+  (s) scaleuq.io.lhe.summarize_lhe: the streaming reduction used by `scaleuq ingest` (memory
       stays bounded whatever the file size).
 Prints events/s, ratios and peak RSS. Usage: python benchmarks/bench_lhe.py [--events N]
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 SCALEUQ = """
 import json, resource, sys, time
 import pandas  # imported before the clock, as pylhe's dependencies are in the pylhe run
-from scaleuq.lhe import read_lhe, summarize_lhe
+from scaleuq.io.lhe import read_lhe, summarize_lhe
 path, mode = sys.argv[1], sys.argv[2]
 t = time.perf_counter()
 if mode == "s":
@@ -68,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
-    from scaleuq.synthetic import write_synthetic_lhe
+    from scaleuq.io.synthetic import write_synthetic_lhe
 
     with tempfile.TemporaryDirectory() as tmp:
         files = {

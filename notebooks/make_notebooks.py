@@ -19,7 +19,7 @@ PULL_STUDY = [
     ),
     new_code_cell(
         "import scaleuq\n"
-        "from scaleuq.datasets import DATASETS\n\n"
+        "from scaleuq.io.datasets import DATASETS\n\n"
         "for d in DATASETS.values():\n"
         "    print(f'{d.name:28s} [{d.role}]  {d.source}')"
     ),
@@ -46,7 +46,7 @@ PULL_STUDY = [
         "`scaleuq fit` uses 2000)."
     ),
     new_code_cell(
-        "from scaleuq.study import fit\n\n"
+        "from scaleuq.stats.study import fit\n\n"
         "study = fit(table, stage='after', n_bootstrap=300, n_gof=200, seed=1)\n"
         "for f in study.fits:\n"
         "    params = ', '.join(f'{p.name}={p.value:.3g}±{p.hesse_error:.2g}' for p in f.params)\n"
@@ -57,7 +57,7 @@ PULL_STUDY = [
     ),
     new_markdown_cell("## 4. Figures"),
     new_code_cell(
-        "from scaleuq.plotting import plot_pull_histogram, plot_pulls_per_process\n\n"
+        "from scaleuq.report.plotting import plot_pull_histogram, plot_pulls_per_process\n\n"
         "plot_pull_histogram(study, title='reference-corrected')"
     ),
     new_code_cell(

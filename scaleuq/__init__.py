@@ -14,22 +14,22 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._version import __version__
+from scaleuq._version import __version__
 
 _LAZY = {
-    "read_table": "tables",
-    "read_tables": "tables",
-    "write_table": "tables",
-    "load_bundled": "datasets",
-    "load_dataset": "datasets",
-    "DATASETS": "datasets",
-    "pulls": "pull",
-    "PullResult": "pull",
-    "CONVENTIONS": "pull",
-    "reference_correct": "reference",
-    "reference_average": "reference",
-    "select_reference": "reference",
-    "ReferenceCorrection": "reference",
+    "read_table": "io.tables",
+    "read_tables": "io.tables",
+    "write_table": "io.tables",
+    "load_bundled": "io.datasets",
+    "load_dataset": "io.datasets",
+    "DATASETS": "io.datasets",
+    "pulls": "pull.pulls",
+    "PullResult": "pull.pulls",
+    "CONVENTIONS": "pull.pulls",
+    "reference_correct": "pull.reference",
+    "reference_average": "pull.reference",
+    "select_reference": "pull.reference",
+    "ReferenceCorrection": "pull.reference",
     "ScaleUQError": "errors",
 }
 

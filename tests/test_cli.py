@@ -124,7 +124,7 @@ def test_conflicting_reference_options(runner) -> None:
 
 def test_installed_command_end_to_end(tmp_path) -> None:
     exe = shutil.which("scaleuq")
-    cmd = [exe] if exe else [sys.executable, "-m", "scaleuq.cli"]
+    cmd = [exe] if exe else [sys.executable, "-m", "scaleuq"]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     done = subprocess.run(
         [*cmd, "pulls", "--format", "json"], capture_output=True, text=True, env=env, check=False

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from scaleuq.coverage import (
+from scaleuq.stats.coverage import (
     calibrate,
     clopper_pearson,
     coverage_curve,

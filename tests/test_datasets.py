@@ -6,7 +6,7 @@ import filecmp
 
 import pytest
 
-from scaleuq.datasets import DATASETS, load_bundled, load_dataset
+from scaleuq.io.datasets import DATASETS, load_bundled, load_dataset
 
 from .conftest import DATA, ROOT, SHARED
 

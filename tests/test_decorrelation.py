@@ -150,8 +150,8 @@ def test_samples_from_users_lhe_and_nlo_distance(tmp_path) -> None:
     from scaleuq.cli import main
     from scaleuq.decorrelation.study import StudyConfig, run_study
     from scaleuq.decorrelation.train import TrainConfig
-    from scaleuq.lhe import read_lhe
-    from scaleuq.synthetic import write_synthetic_lhe
+    from scaleuq.io.lhe import read_lhe
+    from scaleuq.io.synthetic import write_synthetic_lhe
 
     runner = CliRunner()
     paths = {}

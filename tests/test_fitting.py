@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from scaleuq.errors import OptionError
-from scaleuq.fitting import best_fit_batch, fit_model, fit_models, scale_floor
-from scaleuq.models import MODELS
+from scaleuq.stats.fitting import best_fit_batch, fit_model, fit_models, scale_floor
+from scaleuq.stats.models import MODELS
 
 TRUE = {
     "gauss": {"mu": 0.5, "sigma": 1.5},

@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from scaleuq.cli import main
-from scaleuq.hwu import HwUError, differential_pulls, read_hwu
+from scaleuq.io.hwu import HwUError, read_hwu
+from scaleuq.pull.differential import differential_pulls
 
 from .conftest import write
 

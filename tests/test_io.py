@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from scaleuq._io import atomic_open, atomic_write_text
+from scaleuq.util.atomic import atomic_open, atomic_write_text
 
 
 def test_failure_leaves_old_file_untouched(tmp_path) -> None:

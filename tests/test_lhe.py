@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from scaleuq.errors import LHEError
-from scaleuq.lhe import decode_weight, read_header, read_lhe, summarize_lhe
-from scaleuq.synthetic import write_synthetic_lhe
+from scaleuq.io.lhe import decode_weight, read_header, read_lhe, summarize_lhe
+from scaleuq.io.synthetic import write_synthetic_lhe
 
 from .conftest import write
 

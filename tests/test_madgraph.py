@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from scaleuq.cli import main
 from scaleuq.errors import MadGraphError
-from scaleuq.madgraph import ingest, parse_summary, parse_systematics_log, process_key
-from scaleuq.pull import pulls
-from scaleuq.synthetic import write_synthetic_lhe
+from scaleuq.io.madgraph import ingest, parse_summary, parse_systematics_log, process_key
+from scaleuq.pull.pulls import pulls
+from scaleuq.io.synthetic import write_synthetic_lhe
 
 from .conftest import write
 
@@ -196,7 +196,7 @@ def test_cli_ingest_lhe_lo_and_nlo(tmp_path) -> None:
 
 def test_example_run_directories_reproduce_the_bundled_rows() -> None:
     # examples/madgraph_runs holds rows a.5 and a.6 of arXiv:1405.0301 in MadGraph's formats
-    from scaleuq.datasets import load_dataset
+    from scaleuq.io.datasets import load_dataset
 
     from .conftest import ROOT
 

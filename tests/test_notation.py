@@ -9,8 +9,8 @@ import math
 import pytest
 
 from scaleuq.errors import NotationError, UnitError
-from scaleuq.notation import parse_paper_row
-from scaleuq.tables import read_table
+from scaleuq.io.notation import parse_paper_row
+from scaleuq.io.tables import read_table
 
 from .conftest import DATA, write
 

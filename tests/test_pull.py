@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scaleuq.datasets import load_bundled
+from scaleuq.io.datasets import load_bundled
 from scaleuq.errors import OptionError
-from scaleuq.pull import CONVENTIONS, pulls
-from scaleuq.tables import read_table
+from scaleuq.pull.pulls import CONVENTIONS, pulls
+from scaleuq.io.tables import read_table
 
 from .conftest import write
 

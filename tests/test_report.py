@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from scaleuq.cli import main
-from scaleuq.datasets import load_bundled
-from scaleuq.plotting import expected_counts, histogram_edges
-from scaleuq.report import figures
-from scaleuq.study import fit
+from scaleuq.io.datasets import load_bundled
+from scaleuq.report.plotting import expected_counts, histogram_edges
+from scaleuq.report.figures import figures
+from scaleuq.stats.study import fit
 
 
 @pytest.fixture(scope="module")

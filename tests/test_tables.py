@@ -7,7 +7,7 @@ import json
 import pytest
 
 from scaleuq.errors import DuplicateProcessError, TableError, UnitError
-from scaleuq.tables import read_table, read_tables, write_table
+from scaleuq.io.tables import read_table, read_tables, write_table
 
 from .conftest import DATA, write
 

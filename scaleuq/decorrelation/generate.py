@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependencyError
+from scaleuq.errors import MissingDependencyError
+
 from .scales import SCALE_POINTS, ScaleReweighter
 
 log = logging.getLogger(__name__)

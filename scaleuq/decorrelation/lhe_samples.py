@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import LHEError
-from ..lhe import read_lhe
+from scaleuq.errors import LHEError
+from scaleuq.io.lhe import read_lhe
+
 from .generate import FEATURES, feature_vector, pt_eta_phi
 from .samples import Sample
 from .scales import SCALE_POINTS

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ScaleUQError
+from scaleuq.errors import ScaleUQError
+
 from .scales import SCALE_POINTS
 
 
@@ -47,7 +48,7 @@ class Sample:
 
     def save(self, path: str | Path) -> None:
         """Write atomically as ``.npz``."""
-        from .._io import atomic_open
+        from scaleuq.util.atomic import atomic_open
 
         arrays: dict[str, Any] = {
             "features": self.features, "feature_names": np.array(self.feature_names),

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .._version import __version__
-from ..errors import OptionError
+from scaleuq._version import __version__
+from scaleuq.errors import OptionError
+
 from .evaluate import efficiency, roc_auc, working_point
 from .samples import Sample, load_sample
 from .train import TrainConfig

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependencyError
+from scaleuq.errors import MissingDependencyError
 
 log = logging.getLogger(__name__)
 

@@ -201,7 +201,7 @@ MODELS: dict[str, Model] = {
 
 def get_model(name: str) -> Model:
     """Look up a model by name."""
-    from .errors import OptionError
+    from scaleuq.errors import OptionError
 
     if name not in MODELS:
         raise OptionError(f"unknown model '{name}'; choose from {', '.join(MODELS)}")

@@ -1,135 +1,23 @@
-"""The ``scaleuq`` command line: parse options, call one library function, write the output.
-
-Heavy modules (numpy, pandas, scipy, matplotlib) are imported inside the commands, so that
-``scaleuq --version`` and ``--help`` answer fast.
-"""
+"""``scaleuq pulls``, ``reference-correct``, ``fit``, ``figures`` and ``datasets``."""
 
 from __future__ import annotations
 
-import functools
-import logging
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
-from ._version import __version__
-
-CONVENTIONS = ("directional", "symmetric", "upper", "lower", "max")
-N_MODES = ("final-state", "alphas-power")
-FORMATS = ("table", "csv", "json")
-MODELS = ("gauss", "student_t", "cauchy", "gauss+cauchy")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"scaleuq: error: {message}", err=True)
-    sys.exit(1)
+from scaleuq.choices import CONVENTIONS, N_MODES
+from scaleuq.cli._common import (
+    MODELS,
+    emit,
+    handle_errors,
+    load_input,
+    meta,
+    pull_options,
+)
 
 
-def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into one line on stderr and exit status 1 (traceback with --debug)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import ScaleUQError
-
-        debug = bool(click.get_current_context().find_root().params.get("debug"))
-        try:
-            return func(*args, **kwargs)
-        except ScaleUQError as exc:
-            if debug:
-                raise
-            _fail(str(exc))
-        except (OSError, UnicodeDecodeError) as exc:
-            if debug:
-                raise
-            _fail(f"{exc}".splitlines()[0] if str(exc) else repr(exc))
-        except KeyboardInterrupt:
-            _fail("interrupted")
-        except Exception as exc:  # an internal error: still one line unless --debug
-            if debug:
-                raise
-            _fail(
-                f"internal error {type(exc).__name__}: {exc} (rerun with --debug for a traceback)"
-            )
-
-    return wrapper
-
-
-def emit(text: str, output: str | None) -> None:
-    """Write to ``output`` atomically, or to stdout."""
-    if output:
-        from ._io import atomic_write_text
-
-        atomic_write_text(output, text)
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
-
-
-def pull_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by every command that computes pulls."""
-    options = [
-        click.argument("tables", nargs=-1, type=click.Path(dir_okay=False)),
-        click.option(
-            "--convention",
-            type=click.Choice(CONVENTIONS),
-            default="directional",
-            show_default=True,
-            help="Which LO variation is Δσ: directional = up if σ_NLO > σ_LO else down "
-            "(Ghosh et al.); symmetric = mean; upper; lower; max.",
-        ),
-        click.option(
-            "--include-pdf", is_flag=True, help="Add the LO PDF uncertainty in quadrature."
-        ),
-        click.option(
-            "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
-        ),
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(dir_okay=False),
-            help="Write here (atomically) instead of stdout.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def load_input(tables: tuple[str, ...]) -> Any:
-    """The user's tables, or every bundled table with LO and NLO information."""
-    if tables:
-        from .tables import read_tables
-
-        return read_tables(list(tables))
-    from .datasets import load_bundled
-
-    return load_bundled("pulls")
-
-
-def meta(command: str, tables: tuple[str, ...], **options: Any) -> dict[str, Any]:
-    """The provenance block put at the top of JSON output."""
-    return {
-        "command": command,
-        "scaleuq_version": __version__,
-        "inputs": list(tables) or ["bundled:pulls"],
-        "options": options,
-    }
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", "-V", prog_name="scaleuq")
-@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
-def main(debug: bool, quiet: bool) -> None:
-    """How much to trust scale-variation uncertainties: pulls of NLO against LO bands."""
-    level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
-    logging.basicConfig(level=level, format="scaleuq: %(levelname)s: %(message)s")
-
-
-@main.command()
+@click.command()
 @pull_options
 @handle_errors
 def pulls(
@@ -140,15 +28,15 @@ def pulls(
     With no TABLES, all bundled published processes that have LO and NLO information.
     TABLES may be CSV, TSV, JSON, YAML or text in MadGraph paper notation (see README).
     """
-    from .pull import pulls as compute
-    from .render import render_pulls
+    from scaleuq.pull.pulls import pulls as compute
+    from scaleuq.report.render import render_pulls
 
     result = compute(load_input(tables), convention=convention, include_pdf=include_pdf)
     info = meta("pulls", tables, convention=convention, include_pdf=include_pdf)
     emit(render_pulls(result, fmt, info), output)
 
 
-@main.command("reference-correct")
+@click.command("reference-correct")
 @pull_options
 @click.option(
     "--reference",
@@ -193,17 +81,17 @@ def reference_correct(
     Prints the pulls before and after, the reference averages and the processes that stay in
     the tail.
     """
-    from .errors import OptionError
-    from .reference import reference_correct as correct
-    from .reference import select_reference
-    from .render import render_reference
+    from scaleuq.errors import OptionError
+    from scaleuq.pull.reference import reference_correct as correct
+    from scaleuq.pull.reference import select_reference
+    from scaleuq.report.render import render_reference
 
     table = load_input(tables)
     reference = None
     if reference_path and reference_select:
         raise OptionError("give --reference or --reference-select, not both")
     if reference_path:
-        from .tables import read_table
+        from scaleuq.io.tables import read_table
 
         reference = read_table(reference_path)
     elif reference_select:
@@ -228,7 +116,7 @@ def reference_correct(
     emit(render_reference(result, fmt, info), output)
 
 
-@main.command("fit")
+@click.command("fit")
 @pull_options
 @click.option(
     "--before/--after",
@@ -281,8 +169,8 @@ def fit_command(
     calibrated goodness of fit, coverage with Clopper-Pearson intervals and the inflation
     factors that would make the LO bands cover 68% and 95% of the processes.
     """
-    from .render import render_fit
-    from .study import fit
+    from scaleuq.report.render import render_fit
+    from scaleuq.stats.study import fit
 
     stage = "before" if before else "after"
     study = fit(
@@ -311,7 +199,7 @@ def fit_command(
     emit(render_fit(study, fmt, info), output)
 
 
-@main.command("figures")
+@click.command("figures")
 @click.argument("tables", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
     "--output-dir", "-d", type=click.Path(file_okay=False), default="reports", show_default=True
@@ -339,7 +227,7 @@ def figures_command(
 
     With no TABLES, the bundled published processes.
     """
-    from .report import STEPS, figures
+    from scaleuq.report.figures import STEPS, figures
 
     table = load_input(tables) if tables else None
     quiet = bool(click.get_current_context().find_root().params.get("quiet"))
@@ -368,16 +256,16 @@ def figures_command(
         click.echo(str(path))
 
 
-@main.command()
+@click.command()
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 def datasets(fmt: str) -> None:
     """List the bundled published tables with their sources."""
-    from .datasets import DATASETS
+    from scaleuq.io.datasets import DATASETS
 
     if fmt == "json":
-        from .render import dumps
+        from scaleuq.report.render import dumps
 
         click.echo(dumps({"datasets": [d.to_dict() for d in DATASETS.values()]}), nl=False)
         return
@@ -385,10 +273,3 @@ def datasets(fmt: str) -> None:
         click.echo(f"{d.name}  [{d.role}]\n  {d.title}\n  source: {d.source}\n  file:   {d.path}\n")
 
 
-# The command groups that live in their own modules register themselves on ``main``.
-from . import cli_decorrelation, cli_ingest  # noqa: E402,F401
-
-if __name__ == "__main__":  # pragma: no cover - `python -m scaleuq.cli`: use the registered group
-    from scaleuq.cli import main as registered
-
-    registered()

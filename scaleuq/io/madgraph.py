@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import MadGraphError
+from scaleuq.errors import MadGraphError
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def _console_xsec(text: str) -> tuple[float, float] | None:
 
 def process_key(process: str) -> str:
     """The process without NLO tags, options or coupling orders, for matching LO to NLO."""
-    from .process import normalize_process
+    from scaleuq.io.process import normalize_process
 
     text = re.split(r"\[|@|\$", process, maxsplit=1)[0]
     text = re.sub(r"\b\w+\s*[<>=]=?\s*\d+", "", text)  # QCD=2, QED<=3
@@ -231,7 +231,7 @@ def read_run(path: str | Path, *, use_lhe_weights: bool = True) -> RunRecord:
         rec = RunRecord(str(path), "LO")
         header = None
         if lhe is not None:
-            from .lhe import read_header
+            from scaleuq.io.lhe import read_header
 
             header = read_header(lhe)
             rec.files.append(str(lhe))
@@ -264,7 +264,7 @@ def read_run(path: str | Path, *, use_lhe_weights: bool = True) -> RunRecord:
             if rec.xsec_pb is None:
                 rec.xsec_pb = info["xsec_pb"]
         elif lhe is not None and use_lhe_weights and header is not None and header.weights:
-            from .lhe import summarize_lhe
+            from scaleuq.io.lhe import summarize_lhe
 
             summary_lhe = summarize_lhe(lhe)
             env = summary_lhe.envelopes["9-point"]
@@ -369,8 +369,8 @@ def _merge(
 
 def _validated(rows: dict[str, dict[str, Any]], dataset: str) -> Any:
     """Rows keyed by process -> canonical table, through the table schema's validation."""
-    from .process import count_final_state
-    from .tables import from_records
+    from scaleuq.io.process import count_final_state
+    from scaleuq.io.tables import from_records
 
     records, sources = [], []
     for key, row in rows.items():
@@ -404,7 +404,7 @@ def ingest_lhe(paths: list[str | Path], *, pdf_method: str = "replicas", envelop
 
     Returns ``(table, summaries)``.
     """
-    from .lhe import ENVELOPES, summarize_lhe
+    from scaleuq.io.lhe import ENVELOPES, summarize_lhe
 
     if envelope not in ENVELOPES:
         raise MadGraphError(f"unknown envelope '{envelope}'; choose {', '.join(ENVELOPES)}")

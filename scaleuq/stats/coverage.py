@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from .errors import OptionError
+from scaleuq.errors import OptionError
 
 THRESHOLDS = (1.0, 2.0, 3.0)
 CL = 0.682689492137086  # central probability of a unit Gaussian within 1 sigma

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .pull import PullResult
-    from .reference import ReferenceCorrection
+    from scaleuq.pull.pulls import PullResult
+    from scaleuq.pull.reference import ReferenceCorrection
 
-FORMATS = ("table", "csv", "json")
 
 
 def _pct(value: float) -> str:

@@ -14,13 +14,13 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._io import atomic_write_bytes, atomic_write_text
-from .models import MODELS
+from scaleuq.stats.models import MODELS
+from scaleuq.util.atomic import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
-    from .coverage import Calibration, CoverageCurve
-    from .reference import ReferenceAverage
-    from .study import FitStudy
+    from scaleuq.pull.reference import ReferenceAverage
+    from scaleuq.stats.coverage import Calibration, CoverageCurve
+    from scaleuq.stats.study import FitStudy
 
 CLASS_ORDER = ("qcd", "boson+jets", "electroweak", "higgs", "other")
 MODEL_STYLE = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import LHEError
+from scaleuq.errors import LHEError
 
 _ATTR = re.compile(r"""([A-Za-z_]\w*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?"

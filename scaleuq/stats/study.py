@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .coverage import Calibration, CoverageRow, calibrate, coverage_table
-from .errors import OptionError
-from .fitting import ModelFit, fit_models
-from .models import MODELS
+from scaleuq.errors import OptionError
+from scaleuq.stats.coverage import Calibration, CoverageRow, calibrate, coverage_table
+from scaleuq.stats.fitting import ModelFit, fit_models
+from scaleuq.stats.models import MODELS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .reference import ReferenceCorrection
+    from scaleuq.pull.reference import ReferenceCorrection
 
-STAGES = ("before", "after")
+from scaleuq.choices import STAGES
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def fit(
         n_gof: pseudo samples for the goodness-of-fit p-values.
         seed: the seed of every random step (same seed, same numbers).
     """
-    from .reference import reference_correct
+    from scaleuq.pull.reference import reference_correct
 
     correction = reference_correct(
         table, reference=reference, convention=convention, include_pdf=include_pdf, n_mode=n_mode

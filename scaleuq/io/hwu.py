@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from .errors import OptionError, ScaleUQError
+from scaleuq.errors import OptionError, ScaleUQError
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?"
 _SCALE_COL = re.compile(
@@ -56,7 +55,7 @@ class Histogram:
         ``dyn="auto"`` takes the dynamical-scale choice of the first scale column (MadGraph lists
         the run's own choice first). Returns fractions; NaN where the central value is zero.
         """
-        from .lhe import ENVELOPES
+        from scaleuq.io.lhe import ENVELOPES
 
         if not self.scales:
             raise HwUError(f"{self.source}: histogram '{self.name}' has no scale-variation columns")
@@ -163,41 +162,6 @@ def _make(
     )
     edges = np.append(data[:, ix0], data[-1, ix1])
     return Histogram(parts[0], htype, edges, data[:, ic], data[:, idy], scales, where)
-
-
-def differential_pulls(
-    lo: Histogram, nlo: Histogram, *, convention: str = "directional", points: str = "9-point"
-) -> Any:
-    """Bin-by-bin pulls t = (NLO - LO)/Delta_LO of one observable.
-
-    Returns a DataFrame: ``xmin``, ``xmax``, ``lo``, ``lo_stat``, ``lo_up_rel``, ``lo_dn_rel``
-    (positive fractions), ``nlo``, ``nlo_stat``, ``nlo_up_rel``, ``nlo_dn_rel``, ``k_factor``,
-    ``delta_rel``, ``pull`` (NaN where undefined) and ``reason``.
-    """
-    import pandas as pd
-
-    from .pull import pull_values, select_uncertainty
-
-    if lo.edges.shape != nlo.edges.shape or not np.allclose(lo.edges, nlo.edges):
-        raise HwUError(
-            f"{lo.source} and {nlo.source}: '{lo.name}' and '{nlo.name}' have different bins"
-        )
-    up, dn = lo.envelope(points)
-    try:
-        nup, ndn = nlo.envelope(points)
-    except HwUError:
-        nup = ndn = np.full_like(up, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shift = np.where(lo.central != 0, nlo.central / lo.central - 1, np.nan)
-    scale, _ = select_uncertainty(shift, up, -dn, convention)
-    delta, pull, reason = pull_values(shift, scale)
-    reason = ["LO bin is empty" if c == 0 else r for c, r in zip(lo.central, reason, strict=True)]
-    return pd.DataFrame({
-        "xmin": lo.edges[:-1], "xmax": lo.edges[1:], "lo": lo.central, "lo_stat": lo.stat,
-        "lo_up_rel": up, "lo_dn_rel": -dn, "nlo": nlo.central, "nlo_stat": nlo.stat,
-        "nlo_up_rel": nup, "nlo_dn_rel": -ndn, "k_factor": 1 + shift, "delta_rel": delta,
-        "pull": pull, "reason": reason,
-    })  # fmt: skip
 
 
 def pair_histograms(

@@ -8,10 +8,11 @@ from typing import Any
 
 import click
 
-from .cli import CONVENTIONS, FORMATS, emit, handle_errors, main, meta
+from scaleuq.choices import CONVENTIONS, ENVELOPE_NAMES, FORMATS, PDF_METHODS, TABLE_FORMATS
+from scaleuq.cli._common import emit, handle_errors, meta
 
 
-@main.group()
+@click.group()
 def ingest() -> None:
     """Turn MadGraph output into a scaleuq table (for `scaleuq pulls`)."""
 
@@ -34,11 +35,11 @@ def _progress_for(paths: tuple[str, ...]) -> Any:
 
 
 def _emit_table(table: Any, fmt: str, output: str | None, info: dict[str, Any]) -> None:
-    from .pull import records
-    from .render import dumps
+    from scaleuq.pull.pulls import records
+    from scaleuq.report.render import dumps
 
     if output:
-        from .tables import write_table
+        from scaleuq.io.tables import write_table
 
         write_table(table, output)
         click.echo(f"wrote {output} ({len(table)} processes)", err=True)
@@ -54,7 +55,7 @@ def _emit_table(table: Any, fmt: str, output: str | None, info: dict[str, Any]) 
 def table_output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--output`` and ``--format`` of the commands that produce a table."""
     func = click.option(
-        "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+        "--format", "fmt", type=click.Choice(TABLE_FORMATS), default="csv", show_default=True
     )(func)
     return click.option(
         "--output",
@@ -81,7 +82,7 @@ def ingest_madgraph(
     PATHS may be process directories, Events/run_XX directories or single files. LO and NLO
     runs of the same process become one row. What a file does not say is reported on stderr.
     """
-    from .madgraph import ingest as run_ingest
+    from scaleuq.io.madgraph import ingest as run_ingest
 
     table, records = run_ingest(list(paths), use_lhe_weights=not no_lhe_weights)
     for rec in records:
@@ -94,13 +95,13 @@ def ingest_madgraph(
 @table_output_options
 @click.option(
     "--envelope",
-    type=click.Choice(["3-point", "7-point", "9-point"]),
+    type=click.Choice(ENVELOPE_NAMES),
     default="9-point",
     show_default=True,
 )
 @click.option(
     "--pdf-method",
-    type=click.Choice(["replicas", "hessian", "none"]),
+    type=click.Choice(PDF_METHODS),
     default="replicas",
     show_default=True,
     help="How the PDF members combine (the file does not say).",
@@ -120,8 +121,8 @@ def ingest_lhe(
     Cross sections come from the <init> block; each variation's cross section is the nominal
     one times the ratio of weight sums; envelopes use the points the file has.
     """
-    from .madgraph import ingest_lhe as run_ingest
-    from .render import dumps
+    from scaleuq.io.madgraph import ingest_lhe as run_ingest
+    from scaleuq.report.render import dumps
 
     bar, progress = _progress_for(files)
     if bar is None:
@@ -146,7 +147,7 @@ def ingest_lhe(
     )
 
 
-@main.command("differential")
+@click.command("differential")
 @click.argument("lo_file", type=click.Path(exists=True, dir_okay=False))
 @click.argument("nlo_file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -157,7 +158,7 @@ def ingest_lhe(
 )
 @click.option(
     "--envelope",
-    type=click.Choice(["3-point", "7-point", "9-point"]),
+    type=click.Choice(ENVELOPE_NAMES),
     default="9-point",
     show_default=True,
 )
@@ -185,9 +186,10 @@ def differential(
     """
     import pandas as pd
 
-    from .hwu import differential_pulls, pair_histograms, read_hwu
-    from .pull import records
-    from .render import dumps, text_table
+    from scaleuq.io.hwu import pair_histograms, read_hwu
+    from scaleuq.pull.differential import differential_pulls
+    from scaleuq.pull.pulls import records
+    from scaleuq.report.render import dumps, text_table
 
     pairs = pair_histograms(read_hwu(lo_file), read_hwu(nlo_file) if nlo_file else None, histogram)
     frames = []
@@ -198,7 +200,7 @@ def differential(
         if figure_dir:
             from pathlib import Path
 
-            from .plotting import plot_differential, save_figure
+            from scaleuq.report.plotting import plot_differential, save_figure
 
             safe = "".join(c if c.isalnum() else "_" for c in lo.name).strip("_") or "histogram"
             data = {"histogram": lo.name, "bins": records(frame)}

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._io import atomic_write_text
-from ._version import __version__
+from scaleuq._version import __version__
+from scaleuq.util.atomic import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .reference import ReferenceCorrection
-    from .study import FitStudy
+    from scaleuq.pull.reference import ReferenceCorrection
+    from scaleuq.stats.study import FitStudy
 
 #: Steps of :func:`figures`, for progress bars.
 STEPS = ("pulls and reference correction", "fits before", "fits after", "figures", "summary")
@@ -81,12 +81,13 @@ def figures(
         inputs: names of the input files, recorded in the sidecars.
         progress: called with the name of each step as it starts.
     """
+    from scaleuq.io.datasets import load_bundled
+    from scaleuq.pull.reference import count_n, reference_correct
+    from scaleuq.report.render import dumps
+    from scaleuq.stats.coverage import coverage_curve
+    from scaleuq.stats.study import fit_stage
+
     from . import plotting
-    from .coverage import coverage_curve
-    from .datasets import load_bundled
-    from .reference import count_n, reference_correct
-    from .render import dumps
-    from .study import fit_stage
 
     step = progress or (lambda _name: None)
     out = Path(output_dir)

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from .cli import emit, handle_errors, main, meta
+from scaleuq.cli._common import emit, handle_errors, meta
 
 
-@main.group()
+@click.group()
 def decorrelation() -> None:
     """The decorrelation-danger study (Ghosh & Nachman, arXiv:2109.08159)."""
 
@@ -48,7 +48,7 @@ def _bar_progress(label: str) -> Any:
 @handle_errors
 def decorrelation_generate(events: int, seed: int, output_dir: str, workers: int | None) -> None:
     """Generate t-channel single top and W+jets with Pythia 8 (reused when already on disk)."""
-    from .decorrelation.study import generate_samples
+    from scaleuq.decorrelation.study import generate_samples
 
     signal, background, paths = generate_samples(
         events,
@@ -116,15 +116,15 @@ def decorrelation_run(
     import dataclasses
     from pathlib import Path
 
-    from .decorrelation.samples import load_sample
-    from .decorrelation.study import FULL, QUICK, generate_samples, run_study
-    from .plotting import plot_decorrelation, save_figure
-    from .render import dumps
+    from scaleuq.decorrelation.samples import load_sample
+    from scaleuq.decorrelation.study import FULL, QUICK, generate_samples, run_study
+    from scaleuq.report.plotting import plot_decorrelation, save_figure
+    from scaleuq.report.render import dumps
 
     config = QUICK if quick else FULL
     config = dataclasses.replace(config, train=dataclasses.replace(config.train, device=device))
     if (signal_path is None) != (background_path is None):
-        from .errors import OptionError
+        from scaleuq.errors import OptionError
 
         raise OptionError("give both --signal and --background, or neither")
     if signal_path:
@@ -162,7 +162,7 @@ def decorrelation_run(
     if fmt == "json":
         emit(dumps({**info, **result.to_dict()}), output)
         return
-    from .render import text_table
+    from scaleuq.report.render import text_table
 
     headers = [
         "lambda",
@@ -206,7 +206,7 @@ def decorrelation_from_lhe(lhe_file: str, output: str, btag_eff: float, seed: in
     Parton-level features; use the outputs with `scaleuq decorrelation run --signal LO_S.npz
     --background LO_B.npz --nlo-background NLO_B.npz`.
     """
-    from .decorrelation.lhe_samples import sample_from_lhe
+    from scaleuq.decorrelation.lhe_samples import sample_from_lhe
 
     sample = sample_from_lhe(lhe_file, btag_eff=btag_eff, seed=seed)
     sample.save(output)
@@ -229,8 +229,8 @@ def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt:
     """Scale weights vs samples regenerated at the varied scales (hard process only)."""
     from dataclasses import asdict
 
-    from .decorrelation.study import closure
-    from .render import dumps, text_table
+    from scaleuq.decorrelation.study import closure
+    from scaleuq.report.render import dumps, text_table
 
     results = {p: closure(p, events, seed=seed) for p in (process or ("wjets", "single_top"))}
     if fmt == "json":
@@ -255,8 +255,8 @@ def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt:
 @handle_errors
 def decorrelation_toy(events: int, seed: int) -> None:
     """The analytic Gaussian toy: trained band and distance against the closed form."""
-    from .decorrelation.toy import run_toy
-    from .render import text_table
+    from scaleuq.decorrelation.toy import run_toy
+    from scaleuq.report.render import text_table
 
     rows = [
         [

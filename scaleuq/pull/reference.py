@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import OptionError
-from .pull import (
+from scaleuq.errors import OptionError
+from scaleuq.pull.pulls import (
     PullResult,
     PullSummary,
     _isna,
@@ -44,7 +44,8 @@ from .pull import (
 if TYPE_CHECKING:
     import pandas as pd
 
-N_MODES = ("final-state", "alphas-power")
+from scaleuq.choices import N_MODES
+
 SELECTION_SHORTCUTS = {"qcd": "process_class == 'qcd'"}
 
 #: Columns added by the correction to the pull table (see :class:`ReferenceCorrection`).
@@ -68,7 +69,7 @@ def count_n(
     process string cannot be read takes ``n_final``, which equals the LO power of alpha_s for
     tree-level QCD production.
     """
-    from .process import count_qcd_partons
+    from scaleuq.io.process import count_qcd_partons
 
     if n_mode not in N_MODES:
         raise OptionError(f"unknown n counting '{n_mode}'; choose one of {', '.join(N_MODES)}")
@@ -161,7 +162,7 @@ def select_reference(table: pd.DataFrame, expression: str) -> pd.DataFrame:
     :mod:`scaleuq.process`); the shortcut ``qcd`` means ``process_class == 'qcd'``, i.e. only
     QCD final states. Example: ``"process_class == 'qcd' and n_final <= 3"``.
     """
-    from .process import classify_process
+    from scaleuq.io.process import classify_process
 
     query = SELECTION_SHORTCUTS.get(expression.strip(), expression)
     frame = table.assign(process_class=[classify_process(p) for p in table["process"]])
@@ -246,13 +247,13 @@ def reference_correct(
     Returns:
         A :class:`ReferenceCorrection`.
     """
-    from .pull import select_uncertainty
+    from scaleuq.pull.pulls import select_uncertainty
 
     check_convention(convention)
     if not threshold > 0:
         raise OptionError(f"the tail threshold must be positive, got {threshold}")
     if reference is None:
-        from .datasets import load_bundled
+        from scaleuq.io.datasets import load_bundled
 
         reference = load_bundled("reference")
     average = (

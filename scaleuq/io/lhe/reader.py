@@ -6,10 +6,8 @@ cut out the event-info lines, particle blocks and ``<rwgt>`` blocks, and pandas'
 them into arrays in one call each; weights are scattered into an events x weights matrix by
 their declared id (never by position).
 
-Header: the ``<initrwgt>`` weight list is decoded into (k_R, k_F, dynamical scale, PDF) for every
-naming in use: MadGraph attributes ``MUR="0.5" MUF="2.0" DYN_SCALE="1" PDF="247000"``, text
-``MUR=0.5 MUF=2.0`` (a missing one means 1), old aMC@NLO text ``muR=0.50000E+00 muF=...``, and
-MCnet names ``MUR=0.5__MUF=2`` (arXiv:2203.08230) in the text or the id.
+The header is decoded in :mod:`scaleuq.io.lhe.header`; cross sections of the variations are
+summed in :mod:`scaleuq.io.lhe.variations`.
 """
 
 from __future__ import annotations
@@ -29,8 +27,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .errors import LHEError
-from .lhe_header import LHEHeader, WeightInfo, decode_weight, parse_header
+from scaleuq.errors import LHEError
+from scaleuq.io.lhe.header import LHEHeader, parse_header
 
 log = logging.getLogger(__name__)
 
@@ -446,19 +444,3 @@ def read_lhe(path: str | Path, *, particles: bool = False, **kwargs: Any) -> LHE
         out.particles = np.concatenate(parts) if parts else np.empty((0, 13))
         out.offsets = np.concatenate([[0], np.cumsum(info[:, 0].astype(np.int64))])
     return out
-
-
-# The variations live in their own module; re-exported here as part of the LHE API.
-from .lhe_variations import (  # noqa: E402
-    ENVELOPES,
-    PDF_METHODS,
-    Envelope,
-    LHESummary,
-    summarize_lhe,
-)
-
-__all__ = [
-    "ENVELOPES", "PDF_METHODS", "Envelope", "EventBlock", "LHEArrays", "LHEHeader", "LHESummary",
-    "WeightInfo", "decode_weight", "iter_blocks", "parse_header", "read_header", "read_lhe",
-    "summarize_lhe",
-]  # fmt: skip

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import OptionError
+from scaleuq.errors import OptionError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-CONVENTIONS = ("directional", "symmetric", "upper", "lower", "max")
+from scaleuq.choices import CONVENTIONS
 
 #: Columns of :attr:`PullResult.table`, in order.
 PULL_COLUMNS = (
@@ -287,7 +287,7 @@ def pulls(
     Returns:
         A :class:`PullResult`, rows in the input order.
     """
-    from .process import classify_process
+    from scaleuq.io.process import classify_process
 
     check_convention(convention)
     shift = relative_shift(table)

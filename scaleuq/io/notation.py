@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import NotationError, UnitError, location
-from .process import count_final_state, normalize_process
+from scaleuq.errors import NotationError, UnitError, location
+from scaleuq.io.process import count_final_state, normalize_process
 
 XSEC_UNITS_TO_PB = {"ab": 1e-6, "fb": 1e-3, "pb": 1.0, "nb": 1e3, "ub": 1e6, "µb": 1e6, "mb": 1e9}
 

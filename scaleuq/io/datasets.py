@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import OptionError
+from scaleuq.errors import OptionError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,7 +92,7 @@ def get_dataset(name: str) -> Dataset:
 
 def load_dataset(name: str) -> pd.DataFrame:
     """Read a bundled dataset into the canonical table (``dataset`` column = its name)."""
-    from .tables import read_table
+    from scaleuq.io.tables import read_table
 
     ds = get_dataset(name)
     frame = read_table(ds.path)
@@ -105,7 +105,7 @@ def load_bundled(role: str = "pulls") -> pd.DataFrame:
     """All bundled datasets of one role, concatenated (duplicates are an error)."""
     import pandas as pd
 
-    from .tables import check_duplicates
+    from scaleuq.io.tables import check_duplicates
 
     frames = [load_dataset(d.name) for d in DATASETS.values() if d.role == role]
     frame = pd.concat(frames, ignore_index=True)

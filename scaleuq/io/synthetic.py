@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_open
+from scaleuq.util.atomic import atomic_open
 
 SCALE_POINTS = [(kr, kf) for kr in (1.0, 2.0, 0.5) for kf in (1.0, 2.0, 0.5)]
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import OptionError
-from .models import MODELS, SCALE_PARAMS, Model, get_model
+from scaleuq.errors import OptionError
+from scaleuq.stats.models import MODELS, SCALE_PARAMS, Model, get_model
 
 log = logging.getLogger(__name__)
 

@@ -15,17 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import LHEError
-from .lhe import BLOCK_BYTES, LHEHeader, WeightInfo, iter_blocks
-
-ENVELOPES: dict[str, tuple[tuple[float, float], ...]] = {
-    "3-point": ((0.5, 0.5), (1.0, 1.0), (2.0, 2.0)),
-    "7-point": tuple(
-        (r, f) for r in (0.5, 1.0, 2.0) for f in (0.5, 1.0, 2.0) if {r, f} != {0.5, 2.0}
-    ),
-    "9-point": tuple((r, f) for r in (0.5, 1.0, 2.0) for f in (0.5, 1.0, 2.0)),
-}
-PDF_METHODS = ("replicas", "hessian", "none")
+from scaleuq.choices import ENVELOPES, PDF_METHODS
+from scaleuq.errors import LHEError
+from scaleuq.io.lhe.header import LHEHeader, WeightInfo
+from scaleuq.io.lhe.reader import BLOCK_BYTES, iter_blocks
 
 
 @dataclass(frozen=True)
@@ -139,7 +132,7 @@ def summarize_lhe(
         block_bytes, progress: as for :func:`iter_blocks`.
     """
     if pdf_method not in PDF_METHODS:
-        from .errors import OptionError
+        from scaleuq.errors import OptionError
 
         raise OptionError(f"unknown PDF method '{pdf_method}'; choose {', '.join(PDF_METHODS)}")
     header, blocks = iter_blocks(path, block_bytes=block_bytes, progress=progress)

@@ -48,9 +48,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DuplicateProcessError, TableError, UnitError, location
-from .notation import XSEC_UNITS_TO_PB, read_paper_notation
-from .process import normalize_process
+from scaleuq.errors import DuplicateProcessError, TableError, UnitError, location
+from scaleuq.io.notation import XSEC_UNITS_TO_PB, read_paper_notation
+from scaleuq.io.process import normalize_process
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -397,7 +397,7 @@ def read_tables(paths: Sequence[str | Path]) -> pd.DataFrame:
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a canonical table as CSV (atomically); it reads back with :func:`read_table`."""
-    from ._io import atomic_write_text
+    from scaleuq.util.atomic import atomic_write_text
 
     out = frame.drop(columns=["source", "dataset"], errors="ignore")
     atomic_write_text(path, out.to_csv(index=False, float_format="%.10g"))

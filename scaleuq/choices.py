@@ -1,0 +1,26 @@
+"""Every named choice scaleuq offers, defined once (no imports: the CLI builds its
+``click.Choice`` lists from these at start-up, and the library validates against them)."""
+
+from __future__ import annotations
+
+#: Which LO variation is Delta sigma (see :func:`scaleuq.pull.pulls.pulls`).
+CONVENTIONS = ("directional", "symmetric", "upper", "lower", "max")
+#: How n of the reference correction is counted (see :mod:`scaleuq.pull.reference`).
+N_MODES = ("final-state", "alphas-power")
+#: Output formats of the table commands.
+FORMATS = ("table", "csv", "json")
+#: Output formats of the commands that produce a table of processes.
+TABLE_FORMATS = ("csv", "json")
+#: Scale-variation envelopes: the (k_R, k_F) points each takes.
+ENVELOPES: dict[str, tuple[tuple[float, float], ...]] = {
+    "3-point": ((0.5, 0.5), (1.0, 1.0), (2.0, 2.0)),
+    "7-point": tuple(
+        (r, f) for r in (0.5, 1.0, 2.0) for f in (0.5, 1.0, 2.0) if {r, f} != {0.5, 2.0}
+    ),
+    "9-point": tuple((r, f) for r in (0.5, 1.0, 2.0) for f in (0.5, 1.0, 2.0)),
+}
+ENVELOPE_NAMES = tuple(ENVELOPES)
+#: How PDF members combine into an uncertainty.
+PDF_METHODS = ("replicas", "hessian", "none")
+#: Pull-distribution fit stages: the raw pulls, or after the reference correction.
+STAGES = ("before", "after")

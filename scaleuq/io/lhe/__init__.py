@@ -1,0 +1,25 @@
+"""Les Houches Event files: a streaming, vectorised reader and the scale/PDF variations.
+
+* :mod:`.header`: the header (``<init>``, ``<initrwgt>`` weight list, process);
+* :mod:`.reader`: events in blocks, as arrays;
+* :mod:`.variations`: cross sections of scale and PDF variations, envelopes.
+"""
+
+from __future__ import annotations
+
+from scaleuq.io.lhe.header import LHEHeader, WeightInfo, decode_weight, parse_header
+from scaleuq.io.lhe.reader import (
+    BLOCK_BYTES,
+    EventBlock,
+    LHEArrays,
+    iter_blocks,
+    read_header,
+    read_lhe,
+)
+from scaleuq.io.lhe.variations import ENVELOPES, PDF_METHODS, Envelope, LHESummary, summarize_lhe
+
+__all__ = [
+    "BLOCK_BYTES", "ENVELOPES", "PDF_METHODS", "Envelope", "EventBlock", "LHEArrays", "LHEHeader",
+    "LHESummary", "WeightInfo", "decode_weight", "iter_blocks", "parse_header", "read_header",
+    "read_lhe", "summarize_lhe",
+]  # fmt: skip

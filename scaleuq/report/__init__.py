@@ -1,0 +1,1 @@
+"""Output: text/CSV/JSON rendering, figures, and the paper-figure report."""

@@ -1,0 +1,1 @@
+"""The pull distribution: models, unbinned fits with bootstrap intervals, coverage, calibration."""

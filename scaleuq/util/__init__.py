@@ -1,0 +1,1 @@
+"""Small helpers with no physics: atomic file writes."""
