@@ -19,9 +19,9 @@ import numpy as np
 from iminuit import Minuit
 
 from scaleuq.io.datasets import load_bundled
-from scaleuq.stats.fitting import best_fit_batch, fit_model, scale_floor
-from scaleuq.stats.models import MODELS, SCALE_PARAMS
 from scaleuq.pull.reference import reference_correct
+from scaleuq.stats.fitting import best_fit_batch, fit_model, scale_floor
+from scaleuq.stats.models import MODELS
 
 
 def loop_iminuit(model, resamples: np.ndarray, start: np.ndarray, floor: float) -> np.ndarray:
@@ -38,7 +38,7 @@ def loop_iminuit(model, resamples: np.ndarray, start: np.ndarray, floor: float) 
         m.errordef = Minuit.LIKELIHOOD
         for p in model.params:
             if p in model.positive:
-                m.limits[p] = (floor if p in SCALE_PARAMS else 1e-9, None)
+                m.limits[p] = (floor if p in model.scales else 1e-9, None)
             if p in model.unit_interval:
                 m.limits[p] = (1e-6, 1 - 1e-6)
         m.migrad()

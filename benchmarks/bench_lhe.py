@@ -1,101 +1,317 @@
-"""Benchmark: scaleuq's LHE reader against pylhe (the field's reader), measured in one run.
+"""Benchmark: scaleuq's LHE reader against pylhe and against the physical limit, in one run.
 
-Writes a synthetic MadGraph-like file (100,000 events, 6 particles, 9 scale weights; plain and
-gzipped) and reads it with each reader in a fresh subprocess (so that peak memory is the
-reader's own):
-  (a) weights and event info: scaleuq.io.lhe.read_lhe(particles=False); pylhe iterating events and
-      collecting eventinfo + weights (pylhe always parses the whole event);
-  (b) everything including particle momenta: read_lhe(particles=True); pylhe collecting
-      particles too;
-  (s) scaleuq.io.lhe.summarize_lhe: the streaming reduction used by `scaleuq ingest` (memory
-      stays bounded whatever the file size).
-Prints events/s, ratios and peak RSS. Usage: python benchmarks/bench_lhe.py [--events N]
+Files (written to a temporary directory; plain and gzipped):
+  * 9 weights: scaleuq.io.synthetic.write_synthetic_lhe (6 particles, 9 scale weights);
+  * 145 weights: MadGraph 3.5.8's default output shape (44 scale x dynamical-scale weights,
+    a central one and 100 PDF members, <mgrwt> blocks): the 1000 events of the real file
+    ../shared/data/lhe/pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz repeated (gzip written
+    by isal at level 2).
+Each reader runs in a fresh subprocess (peak RSS is its own; wall and CPU seconds are measured):
+  (a) weights + event info: scaleuq read_lhe(particles=False) with 1, 2 and all cores;
+      pylhe iterating events and collecting event info + weights;
+  (b) everything incl. particles: read_lhe(particles=True); pylhe collecting particles too;
+  (s) summarize_lhe (the streaming reduction of `scaleuq ingest lhe`);
+  limits: `cat FILE > /dev/null` (reading the bytes) and "isal decompress + count events"
+      (python-isal decompressing every piece and bytes.count(b"</event>"): one pass over the
+      text, the physical limit of any reader of the file);
+  (i) the whole `scaleuq ingest lhe FILE` process (start-up included) against the limit.
+pylhe is timed on the first --pylhe-events events of the same file (its rate does not depend
+on the file length). Prints the machine load (uptime) before and after: other processes share
+the cores, so compare ratios taken in the same run.
+
+With --baseline REV the reader of that git revision is timed too (same files, same run).
+
+Usage: python benchmarks/bench_lhe.py [--events 100000 1000000] [--ingest-events 200000]
+       [--weights 9 145] [--cores 1 2 0] [--baseline 8fd7124]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-SCALEUQ = """
+REAL = (
+    Path(__file__).resolve().parents[2]
+    / "shared/data/lhe/pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz"
+)
+
+PRELUDE = """
 import json, resource, sys, time
-import pandas  # imported before the clock, as pylhe's dependencies are in the pylhe run
-from scaleuq.io.lhe import read_lhe, summarize_lhe
-path, mode = sys.argv[1], sys.argv[2]
-t = time.perf_counter()
-if mode == "s":
-    n = summarize_lhe(path).n_events
-else:
-    arr = read_lhe(path, particles=(mode == "b"))
-    n = arr.n_events
-dt = time.perf_counter() - t
-print(json.dumps({"n": n, "seconds": dt, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+def done(n, t, c):
+    print(json.dumps({"n": n, "seconds": time.perf_counter() - t, "cpu": cpu() - c,
+                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
-PYLHE = """
-import json, resource, sys, time
+SCALEUQ = (
+    PRELUDE
+    + """
+import numpy
+from scaleuq.io.lhe import read_lhe, summarize_lhe
+from scaleuq.io.lhe import kernel
+import numpy as np
+# numba and the cached compiled parser loaded before the clock (about 1-2 s once per process;
+# the whole-process timings of `scaleuq ingest lhe` below include it)
+kernel.parse_events(np.frombuffer(b" ", np.uint8), 0, np.zeros(0, np.uint8), np.zeros(1, np.int64),
+                    False, np.empty((0, 6)), np.empty((0, 0)), np.empty((0, 13)),
+                    np.empty((0, 5), np.int64), np.zeros(5, np.int64))
+path, mode, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3]) or None
+t, c = time.perf_counter(), cpu()
+if mode == "s":
+    n = summarize_lhe(path, jobs=jobs).n_events
+else:
+    n = read_lhe(path, particles=(mode == "b"), jobs=jobs).n_events
+done(n, t, c)
+"""
+)
+
+PYLHE = (
+    PRELUDE
+    + """
 import numpy as np
 import pylhe
-path, mode = sys.argv[1], sys.argv[2]
-t = time.perf_counter()
+path, mode, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+t, c = time.perf_counter(), cpu()
 info, weights, parts = [], [], []
-for event in pylhe.LHEFile.fromfile(path).events:
+for i, event in enumerate(pylhe.LHEFile.fromfile(path).events):
+    if i == limit:
+        break
     ei = event.eventinfo
     info.append((ei.nparticles, ei.pid, ei.weight, ei.scale, ei.aqed, ei.aqcd))
     weights.append(list(event.weights.values()))
     if mode == "b":
         parts.extend((p.id, p.status, p.px, p.py, p.pz, p.e, p.m) for p in event.particles)
 info, weights = np.array(info), np.array(weights)
-if mode == "b":
-    parts = np.array(parts)
-dt = time.perf_counter() - t
-print(json.dumps({"n": len(info), "seconds": dt, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+done(len(info), t, c)
 """
+)
+
+BASELINE = (
+    PRELUDE
+    + """
+import numpy, pandas
+sys.path.insert(0, sys.argv[3])
+import old_reader  # scaleuq.io.lhe.reader as of --baseline REV (its header module is today's)
+path, mode = sys.argv[1], sys.argv[2]
+t, c = time.perf_counter(), cpu()
+n = old_reader.read_lhe(path, particles=(mode == "b")).n_events
+done(n, t, c)
+"""
+)
+
+LIMIT = (
+    PRELUDE
+    + """
+from isal import isal_zlib
+path = sys.argv[1]
+t, c = time.perf_counter(), cpu()
+n = 0
+tail = b""
+with open(path, "rb") as f:
+    gz = f.read(2) == b"\\x1f\\x8b"
+    f.seek(0)
+    z = isal_zlib.decompressobj(wbits=31) if gz else None
+    while data := f.read(1 << 20):
+        while data:
+            if z is None:
+                text, data = data, b""
+            else:
+                text = z.decompress(data)
+                data = z.unused_data if z.eof else b""
+                if z.eof:
+                    z = isal_zlib.decompressobj(wbits=31)
+            n += text.count(b"</event>") + (tail + text[:7]).count(b"</event>")
+            tail = text[-7:]
+done(n, t, c)
+"""
+)
 
 
-def run(code: str, path: Path, mode: str) -> dict:
+def child(code: str, *args: object) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", code, str(path), mode], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def timed(cmd: list[str], stdout: object = subprocess.DEVNULL) -> dict:
+    """Wall and CPU seconds of a whole command (children's rusage)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": wall, "cpu": cpu, "maxrss_mb": after.ru_maxrss / 1024}
+
+
+def tile_real(path: Path, n_events: int) -> Path:
+    """The real MadGraph 3.5.8 file's 1000 events repeated to ``n_events``."""
+    text = gzip.decompress(REAL.read_bytes())
+    start, end = text.index(b"<event>"), text.rindex(b"</event>") + len(b"</event>")
+    head, body = text[:start], text[start:end] + b"\n"
+    if n_events % 1000:
+        raise SystemExit("145-weight files are built from 1000 real events: give multiples of 1000")
+    if path.suffix == ".gz":
+        from isal import igzip
+
+        handle = igzip.open(path, "wb", compresslevel=2)
+    else:
+        handle = path.open("wb")
+    with handle:
+        handle.write(head)
+        for _ in range(n_events // 1000):
+            handle.write(body)
+        handle.write(b"</LesHouchesEvents>\n")
+    return path
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def rate(r: dict, key: str = "seconds") -> float:
+    return r["n"] / r[key]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--events", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--weights", type=int, nargs="+", default=[9, 145], choices=[9, 145])
+    parser.add_argument("--pylhe-events", type=int, default=20_000)
+    parser.add_argument("--ingest-events", type=int, default=200_000)
+    parser.add_argument("--cores", type=int, nargs="+", default=[1, 2, 0], help="0: all")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also time scaleuq/io/lhe/reader.py as of this git revision (e.g. 8fd7124, the "
+        "pandas-tokenizer reader before the compiled parser)",
+    )
     args = parser.parse_args()
+    args.baseline_dir = None
+    from scaleuq.io.lhe.reader import decompressor_name, default_jobs
     from scaleuq.io.synthetic import write_synthetic_lhe
 
+    print(f"load before: {uptime()}")
+    print(f"cores available: {default_jobs()}; gzip via {decompressor_name()}")
     with tempfile.TemporaryDirectory() as tmp:
-        files = {
-            "plain": write_synthetic_lhe(Path(tmp) / "bench.lhe", args.events, seed=1),
-            "gzip": write_synthetic_lhe(Path(tmp) / "bench.lhe.gz", args.events, seed=1),
-        }
-        print(f"synthetic MadGraph-like LHE: {args.events} events, 6 particles, 9 scale weights")
-        for kind, path in files.items():
-            print(f"  {kind}: {path.stat().st_size / 1e6:.1f} MB")
+        if args.baseline:
+            code = subprocess.run(
+                ["git", "show", f"{args.baseline}:scaleuq/io/lhe/reader.py"],
+                capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
+            ).stdout  # fmt: skip
+            (Path(tmp) / "old_reader.py").write_text(code)
+            args.baseline_dir = tmp
+        for n in args.events:
+            for k in args.weights:
+                if k == 145 and not REAL.is_file():
+                    print(f"(145 weights skipped: {REAL} not found)")
+                    continue
+                for kind in ("plain", "gzip"):
+                    name = Path(tmp) / f"w{k}_{n}.lhe{'.gz' if kind == 'gzip' else ''}"
+                    if k == 9:
+                        write_synthetic_lhe(name, n, seed=1)
+                    else:
+                        tile_real(name, n)
+                    bench_file(name, n, k, kind, args)
+                    name.unlink()
+        if REAL.is_file():
+            bench_ingest(Path(tmp), args.ingest_events)
+    print(f"load after: {uptime()}")
+
+
+def bench_file(path: Path, n: int, k: int, kind: str, args: argparse.Namespace) -> None:
+    size = path.stat().st_size / 1e6
+    print(f"\n== {k} weights, {n} events, {kind}: {size:.0f} MB ==")
+    cat = timed(["cat", str(path)])
+    cat["n"] = n
+    limit = child(LIMIT, path)
+    assert limit["n"] == n, limit
+    head = f"{'task':44s} {'ev/s wall':>10s} {'ev/cpu-s':>10s} {'limit/x':>8s} {'x/pylhe':>8s} {'RSS MB':>7s}"
+    print(head)
+    print(f"{'cat FILE > /dev/null':44s} {rate(cat):10.0f} {rate(cat, 'cpu'):10.0f}")
+    print(
+        f"{'isal decompress + count events (limit)':44s} {rate(limit):10.0f} {rate(limit, 'cpu'):10.0f} {1:8.2f} {'':8s} {limit['maxrss_mb']:7.0f}"
+    )
+    for mode, label in (("a", "(a) weights + event info"), ("b", "(b) everything incl. particles")):
+        theirs = child(PYLHE, path, mode, min(n, args.pylhe_events))
         print(
-            f"\n{'file':6s} {'task':28s} {'scaleuq ev/s':>13s} {'pylhe ev/s':>11s} {'ratio':>7s} {'RSS scaleuq':>12s} {'RSS pylhe':>10s}"
+            f"{'pylhe ' + label:44s} {rate(theirs):10.0f} {rate(theirs, 'cpu'):10.0f} {rate(limit) / rate(theirs):8.2f} {1:8.2f} {theirs['maxrss_mb']:7.0f}"
         )
-        for kind, path in files.items():
-            for mode, label in (
-                ("a", "(a) weights + event info"),
-                ("b", "(b) everything incl. particles"),
-            ):
-                ours, theirs = run(SCALEUQ, path, mode), run(PYLHE, path, mode)
-                assert ours["n"] == theirs["n"] == args.events
-                r_ours, r_theirs = ours["n"] / ours["seconds"], theirs["n"] / theirs["seconds"]
-                print(
-                    f"{kind:6s} {label:28s} {r_ours:13.0f} {r_theirs:11.0f} {r_ours / r_theirs:6.1f}x "
-                    f"{ours['maxrss_mb']:9.0f} MB {theirs['maxrss_mb']:7.0f} MB"
-                )
-            s = run(SCALEUQ, path, "s")
+        if args.baseline_dir:
+            old = child(BASELINE, path, mode, args.baseline_dir)
+            tag = f"scaleuq at {args.baseline} {label}"
             print(
-                f"{kind:6s} {'(s) streaming summarize_lhe':28s} {s['n'] / s['seconds']:13.0f} {'':11s} {'':7s} {s['maxrss_mb']:9.0f} MB"
+                f"{tag:44s} {rate(old):10.0f} {rate(old, 'cpu'):10.0f} {rate(limit) / rate(old):8.2f} {rate(old) / rate(theirs):8.1f} {old['maxrss_mb']:7.0f}"
+            )
+        for cores in args.cores:
+            ours = child(SCALEUQ, path, mode, cores)
+            assert ours["n"] == n, ours
+            tag = f"scaleuq {label} {cores or 'all'} core{'s' if cores != 1 else ''}"
+            print(
+                f"{tag:44s} {rate(ours):10.0f} {rate(ours, 'cpu'):10.0f} {rate(limit) / rate(ours):8.2f} {rate(ours) / rate(theirs):8.1f} {ours['maxrss_mb']:7.0f}"
+            )
+    for cores in args.cores:
+        s = child(SCALEUQ, path, "s", cores)
+        tag = f"scaleuq (s) summarize_lhe {cores or 'all'} core{'s' if cores != 1 else ''}"
+        print(
+            f"{tag:44s} {rate(s):10.0f} {rate(s, 'cpu'):10.0f} {rate(limit) / rate(s):8.2f} {'':8s} {s['maxrss_mb']:7.0f}"
+        )
+
+
+def bench_ingest(tmp: Path, n: int) -> None:
+    """The whole `scaleuq ingest lhe` process on a 145-weight gzipped file, and 4 such files."""
+    path = tile_real(tmp / "ingest.lhe.gz", n)
+    print(
+        f"\n== whole process: scaleuq ingest lhe, 145 weights, {n} events, gzip: {path.stat().st_size / 1e6:.0f} MB =="
+    )
+    limit = child(LIMIT, path)
+    exe = [sys.executable, "-m", "scaleuq"]
+    print(f"{'task':44s} {'wall s':>8s} {'cpu s':>8s} {'x limit':>8s}")
+    print(
+        f"{'isal decompress + count events (limit)':44s} {limit['seconds']:8.2f} {limit['cpu']:8.2f} {1:8.2f}"
+    )
+    for cores in (1, 2):
+        r = timed([*exe, "ingest", "lhe", str(path), "--jobs", str(cores)])
+        print(
+            f"{f'scaleuq ingest lhe --jobs {cores} (process)':44s} {r['seconds']:8.2f} {r['cpu']:8.2f} {r['seconds'] / limit['seconds']:8.2f}"
+        )
+    startup = timed([*exe, "--help"])
+    print(
+        f"{'  of which `scaleuq --help` start-up':44s} {startup['seconds']:8.2f} {startup['cpu']:8.2f}"
+    )
+    # many files: four files of n/4 events of one process (an LO run split in parts is one
+    # run per file, so they are given distinct processes through their proc cards)
+    parts = []
+    text = gzip.decompress(path.read_bytes()) if n <= 200_000 else None
+    if text is not None:
+        from isal import igzip
+
+        head_end = text.index(b"<event>")
+        body = text[head_end:]
+        per = len(body) // 4
+        for i, proc in enumerate(("p p > j j", "p p > j j j", "p p > z j", "p p > w+ j")):
+            cut0 = body.index(b"<event>", i * per) if i else 0
+            cut1 = body.index(b"<event>", (i + 1) * per) if i < 3 else body.rindex(b"</event>") + 8
+            head = text[:head_end].replace(b"generate p p > j j", b"generate " + proc.encode())
+            part = tmp / f"part{i}.lhe.gz"
+            with igzip.open(part, "wb", compresslevel=2) as handle:
+                handle.write(head + body[cut0:cut1] + b"\n</LesHouchesEvents>\n")
+            parts.append(str(part))
+        for cores in (1, 2):
+            r = timed([*exe, "ingest", "lhe", *parts, "--jobs", str(cores)])
+            print(
+                f"{f'4 files, scaleuq ingest lhe --jobs {cores}':44s} {r['seconds']:8.2f} {r['cpu']:8.2f} {r['seconds'] / limit['seconds']:8.2f}"
             )
 
 

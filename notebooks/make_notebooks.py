@@ -18,9 +18,8 @@ PULL_STUDY = [
         "Ghosh et al. (arXiv:2210.15167)."
     ),
     new_code_cell(
-        "import scaleuq\n"
-        "from scaleuq.io.datasets import DATASETS\n\n"
-        "for d in DATASETS.values():\n"
+        "import scaleuq\n\n"
+        "for d in scaleuq.DATASETS.values():\n"
         "    print(f'{d.name:28s} [{d.role}]  {d.source}')"
     ),
     new_markdown_cell("## 1. Load and compute pulls $t = (\\sigma_\\mathrm{NLO}-\\sigma_\\mathrm{LO})/\\Delta\\sigma_\\mathrm{LO}$"),
@@ -46,8 +45,7 @@ PULL_STUDY = [
         "`scaleuq fit` uses 2000)."
     ),
     new_code_cell(
-        "from scaleuq.stats.study import fit\n\n"
-        "study = fit(table, stage='after', n_bootstrap=300, n_gof=200, seed=1)\n"
+        "study = scaleuq.fit(table, stage='after', n_bootstrap=300, n_gof=200, seed=1)\n"
         "for f in study.fits:\n"
         "    params = ', '.join(f'{p.name}={p.value:.3g}±{p.hesse_error:.2g}' for p in f.params)\n"
         "    print(f'{f.model:13s} AIC {f.aic:6.2f}  p(GoF) {f.gof_pvalue:.3f}  {params}')\n"
@@ -57,12 +55,11 @@ PULL_STUDY = [
     ),
     new_markdown_cell("## 4. Figures"),
     new_code_cell(
-        "from scaleuq.report.plotting import plot_pull_histogram, plot_pulls_per_process\n\n"
-        "plot_pull_histogram(study, title='reference-corrected')"
+        "scaleuq.plot_pull_histogram(study, title='reference-corrected')"
     ),
     new_code_cell(
         "t = corr.table\n"
-        "plot_pulls_per_process(list(t['process']), list(t['process_class']), t['pull'].to_numpy(), t['pull_ref'].to_numpy())"
+        "scaleuq.plot_pulls_per_process(list(t['process']), list(t['process_class']), t['pull'].to_numpy(), t['pull_ref'].to_numpy())"
     ),
     new_markdown_cell(
         "All paper figures, with PNG/PDF/JSON sidecars and a summary, come from one command: "
@@ -117,8 +114,9 @@ OWN_TABLE = [
         "    print(err)"
     ),
     new_markdown_cell(
-        "A reference set chosen from your own table (a pandas query; `process_class` is "
-        "available) instead of the bundled QCD processes:"
+        "A reference set chosen from your own table with a selection expression (column "
+        "comparisons, `in [...]`, `and`/`or`/`not`; `process_class` is available; never "
+        "evaluated as Python) instead of the bundled QCD processes:"
     ),
     new_code_cell(
         "bundled = scaleuq.load_bundled('pulls')\n"
@@ -130,9 +128,132 @@ OWN_TABLE = [
 ]
 
 
+INTO_YOUR_FIT = [
+    new_markdown_cell(
+        "# Using the result in your fit\n\n"
+        "From pulls to a likelihood fit: a recommended band for a process without NLO, the band "
+        "as a pyhf modifier, a fit with heavy-tailed constraints on it, and the coverage of the "
+        "signal strength on pseudo-experiments. pyhf comes with `pip install \"scaleuq[fit]\"`."
+    ),
+    new_markdown_cell(
+        "## 1. A recommended band for an LO-only process\n\n"
+        "The example of issue 15: $pp \\to W^+W^-Z$ with only an LO band of +1.2% -1.5% (a "
+        "user's number, not a published one). Its pull is undefined, but the reference band "
+        "needs only n = 3, and the calibration factors come from the bundled corpus."
+    ),
+    new_code_cell(
+        "from pathlib import Path\n\n"
+        "import scaleuq\n\n"
+        "Path('wwz.csv').write_text('process,n_final,lo_scale_up_pct,lo_scale_dn_pct\\np p > w+ w- z,3,1.2,-1.5\\n')\n"
+        "rec = scaleuq.recommend_files(['wwz.csv'], n_bootstrap=500, seed=0)\n"
+        "p = rec.of('p p > w+ w- z')\n"
+        "print('LO band      ', p.raw.to_dict())\n"
+        "print('reference    ', p.reference.to_dict())\n"
+        "print('recommended 68%', p.recommended_68.to_dict(), ' 95%', p.recommended_95.to_dict())\n"
+        "for k, v in rec.sources.items():\n"
+        "    print(f'{k}: {v}')"
+    ),
+    new_markdown_cell(
+        "## 2. The band as a pyhf workspace\n\n"
+        "$pp \\to Zj$ (arXiv:1405.0301, row a.6) with the calibrated band as a normsys, and the "
+        "NLO prediction as pseudo-data, so that the fit shows whether the band reaches NLO."
+    ),
+    new_code_cell(
+        "import json\n"
+        "import pyhf\n\n"
+        "ws = scaleuq.export_pyhf(process='p p > z j', band='calibrated', observed='nlo', lumi_fb=0.01)\n"
+        "print(json.dumps(ws.document['channels'][0]['samples'][0]['modifiers'], indent=1))\n"
+        "model = pyhf.Workspace(ws.document).model()  # pyhf's own schema accepts it\n"
+        "model.config.par_order"
+    ),
+    new_markdown_cell(
+        "## 3. Heavy-tailed constraints\n\n"
+        "pyhf's likelihood plus a Gaussian, Student-t or Cauchy constraint on the scale nuisance, "
+        "its scale fitted to the corpus pulls (divided by s68, since the band is calibrated)."
+    ),
+    new_code_cell(
+        "fit = scaleuq.fit_workspace(ws.document, band='calibrated')\n"
+        "for f in fit.fits:\n"
+        "    print(f'{f.constraint.label():34s} mu = {f.poi_hat:.3f}  68% [{f.poi_low_68:.3f}, {f.poi_high_68:.3f}]')\n"
+        "scaleuq.plot_workspace_fit(fit)"
+    ),
+    new_markdown_cell(
+        "## 4. Coverage on pseudo-experiments\n\n"
+        "True shifts drawn from the pull distribution fitted to the corpus; the coverage of "
+        "$\\mu = 1$ for each band and constraint (few toys here; `scaleuq figures` runs 2000)."
+    ),
+    new_code_cell(
+        "toys = scaleuq.coverage_toys(n_toys=300, seed=0)\n"
+        "for m in toys.methods:\n"
+        "    print(f'{m.method:11s} 68%: {m.coverage_68:.0%}  95%: {m.coverage_95:.0%}   {m.description}')\n"
+        "scaleuq.plot_toy_coverage(toys)"
+    ),
+]
+
+
+BEYOND_NLO = [
+    new_markdown_cell(
+        "# Beyond LO -> NLO: the DIS series to N3LO\n\n"
+        "Deep-inelastic structure functions are known to N3LO. `scaleuq series` computes them "
+        "with hoppet (extra `series`) at the kinematics of the HERA data points (from "
+        "`nnpdf_data`), at every order and at the 9 scale points, with **one PDF for all orders** "
+        "(here hoppet's Les Houches toy PDF), so that only the missing higher orders differ. "
+        "Then: pulls between any two orders, the NNPDF theory-covariance validation, and "
+        "missing-higher-order methods side by side."
+    ),
+    new_code_cell(
+        "import scaleuq\n\n"
+        "series = scaleuq.series_dis(pdf='toy')  # HERA NC (10 <= Q^2 <= 1000 GeV^2) and CC at 318 GeV\n"
+        "print(series.pdf_label)\n"
+        "print(series.n_points, 'points,', series.n_rows, 'rows,', len(series.table), 'values')\n"
+        "scaleuq.write_long(series.table, 'dis_toy.csv')\n"
+        "series.table.head()"
+    ),
+    new_markdown_cell("## 1. Pulls between consecutive orders\n\n"
+                      "$t = (T_{k+1} - T_k)/\\Delta T_k$ with the 7-point envelope of order $k$. "
+                      "$F_L$ has no LO term: its LO -> NLO pull is undefined, with that reason."),
+    new_code_cell(
+        "table = scaleuq.read_table('dis_toy.csv')  # the long format reads into the table schema\n"
+        "for a, b in [('lo', 'nlo'), ('nlo', 'nnlo'), ('nnlo', 'n3lo')]:\n"
+        "    result = scaleuq.pulls(table, from_order=a, to_order=b)\n"
+        "    print(f'{a:>4} -> {b:<4}', result.summary.line())\n"
+        "undefined = scaleuq.pulls(table).table.dropna(subset=['reason'])\n"
+        "print(undefined['reason'].iloc[0])"
+    ),
+    new_markdown_cell("## 2. The NNPDF theory covariance (7-point prescription), NLO -> NNLO"),
+    new_code_cell(
+        "import pandas as pd\n\n"
+        "long = scaleuq.read_long('dis_toy.csv')\n"
+        "v = scaleuq.validate_covariance(long, from_order='nlo', to_order='nnlo', prescription='7')\n"
+        "print(f'{v.n_points} points, {v.n_eigen} eigenvectors: theta = {v.theta_deg:.1f} deg, '\n"
+        "      f'efficiency = {v.efficiency:.3f}, theory chi2 = {v.chi2_theory:.3g}')\n"
+        "pd.DataFrame([e.to_dict() for e in v.eigen])"
+    ),
+    new_markdown_cell("A small angle (the shift lies almost inside the space the scale variations "
+                      "span) does not mean a small $\\chi^2$: the shift can be large along the "
+                      "smallest eigenvectors."),
+    new_code_cell(
+        "scaleuq.plot_eigen(v);\n"
+        "scaleuq.plot_shift_vs_sigma(v);"
+    ),
+    new_markdown_cell("## 3. Missing-higher-order methods side by side\n\n"
+                      "Coverage of the next order by each method's 68% and 95% intervals, and the "
+                      "factor that would calibrate them. The points of one series are correlated: "
+                      "these are not binomial fractions of independent processes."),
+    new_code_cell(
+        "comparison = scaleuq.mhou(long)\n"
+        "scaleuq.plot_mhou_coverage(comparison);\n"
+        "pd.DataFrame([r.to_dict() for r in comparison.rows]).round(3)"
+    ),
+]
+
+
 def main() -> None:
-    for name, cells in (("01_pull_study.ipynb", PULL_STUDY), ("02_bring_your_own_table.ipynb", OWN_TABLE)):
+    for name, cells in (("01_pull_study.ipynb", PULL_STUDY), ("02_bring_your_own_table.ipynb", OWN_TABLE),
+                        ("03_beyond_nlo.ipynb", BEYOND_NLO), ("04_into_your_fit.ipynb", INTO_YOUR_FIT)):
         nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        for i, cell in enumerate(nb.cells):  # stable cell ids: regenerating changes nothing
+            cell["id"] = f"{Path(name).stem[:2]}-{i:02d}"
         nbformat.write(nb, HERE / name)
 
 

@@ -1,43 +1,321 @@
 """scaleuq: how much to trust scale-variation theory uncertainties.
 
-Public API (imported lazily, so that ``import scaleuq`` and the command line start fast):
+The public API, for notebooks and scripts (every name is imported lazily on first use, so that
+``import scaleuq`` and the command line start fast; ``dir(scaleuq)`` lists them). Each command of
+the ``scaleuq`` CLI is one of these calls; results are frozen dataclasses with ``to_dict()`` (or
+tidy DataFrames with documented columns).
 
-* :func:`read_table`, :func:`read_tables`: cross-section tables in the scaleuq schema;
-* :func:`load_bundled`, :func:`load_dataset`: the bundled published tables;
-* :func:`pulls`: scale pulls t = (sigma_NLO - sigma_LO) / Delta sigma_LO;
-* :func:`reference_correct`, :func:`reference_average`, :func:`select_reference`: Tilman Plehn's
-  reference-process correction.
+Tables
+    :func:`read_table`, :func:`read_tables`, :func:`write_table` (the scaleuq schema, paper
+    notation); :func:`load_bundled`, :func:`load_dataset`, :data:`DATASETS` (published tables).
+Generator output
+    :func:`ingest_madgraph` (run directories to a table), :func:`ingest_lhe` (LHE files with
+    scale weights to a table), :func:`read_lhe` (events as arrays), :func:`summarize_lhe`
+    (cross section per variation), :func:`scale_weights` (where the nominal and scale weights
+    are), :func:`read_hwu` (HwU histograms).
+Pulls
+    :func:`pulls` -> :class:`PullResult`; :func:`reference_correct` ->
+    :class:`ReferenceCorrection` (Tilman Plehn's reference-process correction), with
+    :func:`reference_average` and :func:`select_reference`; :func:`differential_pulls` ->
+    :class:`DifferentialResult` (bin-by-bin pulls of HwU histograms, optional figures).
+Statistics and report
+    :func:`fit` -> :class:`FitStudy` (distribution fits, coverage, calibration);
+    :func:`figures` -> :class:`FiguresResult` (every paper figure into a folder); the
+    ``plot_*`` functions return matplotlib figures.
+Beyond NLO
+    :func:`series_dis` -> :class:`DISSeries` (DIS structure functions LO to N3LO),
+    :func:`read_long`, :func:`write_long` (the long format), :func:`validate_covariance` ->
+    :class:`CovarianceValidation` (the NNPDF theory covariance), :func:`mhou` ->
+    :class:`MHOUResult` (missing-higher-order methods).
+Into a user's analysis
+    :func:`recommend`, :func:`recommend_files` -> :class:`Recommendation`;
+    :func:`export_pyhf` -> :class:`ExportResult`; :func:`fit_workspace` ->
+    :class:`WorkspaceFit`; :func:`coverage_toys` -> :class:`ToyCoverage`.
+Re-weighting and PDFs
+    :func:`reweight_lhe` -> :class:`ReweightResult` (scale/PDF/alpha_s weights of LO events from
+    ``<mgrwt>``), :func:`load_pdf` -> :class:`PDFSet` (LHAPDF6 grids in numpy).
+Decorrelation study
+    :func:`run_decorrelation` -> :class:`DecorrelationRun`, :func:`decorrelation_closure` ->
+    :class:`ClosureResult`, :func:`decorrelation_toy` -> :class:`ToyResult`.
+Choices and errors
+    :data:`CONVENTIONS`, :data:`N_MODES`, :data:`ENVELOPES`, :data:`PDF_METHODS`;
+    :class:`ScaleUQError` (every error scaleuq raises) and its subclasses.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scaleuq._version import __version__
 
-_LAZY = {
-    "read_table": "io.tables",
-    "read_tables": "io.tables",
-    "write_table": "io.tables",
-    "load_bundled": "io.datasets",
-    "load_dataset": "io.datasets",
-    "DATASETS": "io.datasets",
-    "pulls": "pull.pulls",
-    "PullResult": "pull.pulls",
-    "CONVENTIONS": "pull.pulls",
-    "reference_correct": "pull.reference",
-    "reference_average": "pull.reference",
-    "select_reference": "pull.reference",
-    "ReferenceCorrection": "pull.reference",
-    "ScaleUQError": "errors",
+# public name -> (module under scaleuq, attribute); a public name never equals a subpackage's
+# name (importing ``scaleuq.reweight`` would shadow a function ``scaleuq.reweight``)
+_LAZY: dict[str, tuple[str, str]] = {
+    # tables
+    "read_table": ("io.tables", "read_table"),
+    "read_tables": ("io.tables", "read_tables"),
+    "write_table": ("io.tables", "write_table"),
+    "load_bundled": ("io.datasets", "load_bundled"),
+    "load_dataset": ("io.datasets", "load_dataset"),
+    "DATASETS": ("io.datasets", "DATASETS"),
+    "Dataset": ("io.datasets", "Dataset"),
+    # generator output
+    "ingest_madgraph": ("io.madgraph", "ingest"),
+    "ingest_lhe": ("io.madgraph", "ingest_lhe"),
+    "IngestResult": ("io.madgraph", "IngestResult"),
+    "read_lhe": ("io.lhe", "read_lhe"),
+    "LHEArrays": ("io.lhe", "LHEArrays"),
+    "summarize_lhe": ("io.lhe", "summarize_lhe"),
+    "LHESummary": ("io.lhe", "LHESummary"),
+    "scale_weights": ("io.lhe", "scale_weights"),
+    "ScaleWeights": ("io.lhe", "ScaleWeights"),
+    "read_hwu": ("io.hwu", "read_hwu"),
+    "Histogram": ("io.hwu", "Histogram"),
+    # pulls
+    "pulls": ("pull.pulls", "pulls"),
+    "PullResult": ("pull.pulls", "PullResult"),
+    "PullSummary": ("pull.pulls", "PullSummary"),
+    "reference_correct": ("pull.reference", "reference_correct"),
+    "reference_average": ("pull.reference", "reference_average"),
+    "select_reference": ("pull.reference", "select_reference"),
+    "ReferenceCorrection": ("pull.reference", "ReferenceCorrection"),
+    "ReferenceAverage": ("pull.reference", "ReferenceAverage"),
+    "differential_pulls": ("report.differential", "differential_pulls"),
+    "DifferentialResult": ("pull.differential", "DifferentialResult"),
+    "HistogramPulls": ("pull.differential", "HistogramPulls"),
+    # statistics
+    "fit": ("stats.study", "fit"),
+    "FitStudy": ("stats.study", "FitStudy"),
+    "ModelFit": ("stats.fitting", "ModelFit"),
+    "CoverageRow": ("stats.coverage", "CoverageRow"),
+    "Calibration": ("stats.coverage", "Calibration"),
+    # report
+    "figures": ("report.figures", "figures"),
+    "FiguresResult": ("report.figures", "FiguresResult"),
+    "plot_pull_histogram": ("report.plotting", "plot_pull_histogram"),
+    "plot_pulls_per_process": ("report.plotting", "plot_pulls_per_process"),
+    "plot_reference": ("report.plotting", "plot_reference"),
+    "plot_calibration": ("report.plotting", "plot_calibration"),
+    "plot_differential": ("report.plotting", "plot_differential"),
+    # beyond NLO: perturbative series, theory covariance, missing-higher-order methods
+    "series_dis": ("series.dis", "series_dis"),
+    "DISSeries": ("series.dis", "DISSeries"),
+    "read_long": ("io.longformat", "read_long"),
+    "write_long": ("io.longformat", "write_long"),
+    "validate_covariance": ("pull.covariance", "validate_covariance"),
+    "CovarianceValidation": ("pull.covariance", "CovarianceValidation"),
+    "mhou": ("stats.mhou", "mhou"),
+    "MHOUResult": ("stats.mhou", "MHOUResult"),
+    "plot_eigen": ("report.plot_series", "plot_eigen"),
+    "plot_shift_vs_sigma": ("report.plot_series", "plot_shift_vs_sigma"),
+    "plot_mhou_coverage": ("report.plot_series", "plot_mhou_coverage"),
+    # into a user's analysis
+    "recommend": ("analysis.recommend", "recommend"),
+    "recommend_files": ("analysis.recommend", "recommend_files"),
+    "Recommendation": ("analysis.recommend", "Recommendation"),
+    "export_pyhf": ("analysis.export", "export_pyhf"),
+    "ExportResult": ("analysis.export", "ExportResult"),
+    "fit_workspace": ("analysis.workspace_fit", "fit_workspace"),
+    "WorkspaceFit": ("analysis.workspace_fit", "WorkspaceFit"),
+    "coverage_toys": ("analysis.toys", "coverage_toys"),
+    "ToyCoverage": ("analysis.toys", "ToyCoverage"),
+    "plot_toy_coverage": ("report.plot_analysis", "plot_toy_coverage"),
+    "plot_workspace_fit": ("report.plot_analysis", "plot_workspace_fit"),
+    # re-weighting LO events, PDFs
+    "reweight_lhe": ("reweight.run", "reweight"),
+    "ReweightResult": ("reweight.run", "ReweightResult"),
+    "load_pdf": ("pdf.sets", "load_pdf"),
+    "PDFSet": ("pdf.sets", "PDFSet"),
+    # ---- decorrelation study: entry points owned by the decorrelation engineer -------------
+    # (scaleuq/decorrelation/api.py; its owner adds further names here)
+    "run_decorrelation": ("decorrelation.api", "run_decorrelation"),
+    "decorrelation_closure": ("decorrelation.api", "decorrelation_closure"),
+    "decorrelation_toy": ("decorrelation.api", "decorrelation_toy"),
+    "DecorrelationRun": ("decorrelation.api", "DecorrelationRun"),
+    "ClosureResult": ("decorrelation.api", "ClosureResult"),
+    "ToyResult": ("decorrelation.api", "ToyResult"),
+    # ---- end of the decorrelation entry points ----------------------------------------------
+    # choices
+    "CONVENTIONS": ("choices", "CONVENTIONS"),
+    "N_MODES": ("choices", "N_MODES"),
+    "ENVELOPES": ("choices", "ENVELOPES"),
+    "PDF_METHODS": ("choices", "PDF_METHODS"),
+    # errors
+    "ScaleUQError": ("errors", "ScaleUQError"),
+    "TableError": ("errors", "TableError"),
+    "OptionError": ("errors", "OptionError"),
+    "LHEError": ("errors", "LHEError"),
+    "MadGraphError": ("errors", "MadGraphError"),
+    "MissingDependencyError": ("errors", "MissingDependencyError"),
 }
 
-__all__ = ["__version__", *_LAZY]
+# the same names as _LAZY (tests/test_api.py checks that they agree)
+__all__ = [
+    "CONVENTIONS",
+    "DATASETS",
+    "ENVELOPES",
+    "N_MODES",
+    "PDF_METHODS",
+    "Calibration",
+    "ClosureResult",
+    "CovarianceValidation",
+    "CoverageRow",
+    "DISSeries",
+    "Dataset",
+    "DecorrelationRun",
+    "DifferentialResult",
+    "ExportResult",
+    "FiguresResult",
+    "FitStudy",
+    "Histogram",
+    "HistogramPulls",
+    "IngestResult",
+    "LHEArrays",
+    "LHEError",
+    "LHESummary",
+    "MHOUResult",
+    "MadGraphError",
+    "MissingDependencyError",
+    "ModelFit",
+    "OptionError",
+    "PDFSet",
+    "PullResult",
+    "PullSummary",
+    "Recommendation",
+    "ReferenceAverage",
+    "ReferenceCorrection",
+    "ReweightResult",
+    "ScaleUQError",
+    "ScaleWeights",
+    "TableError",
+    "ToyCoverage",
+    "ToyResult",
+    "WorkspaceFit",
+    "__version__",
+    "coverage_toys",
+    "decorrelation_closure",
+    "decorrelation_toy",
+    "differential_pulls",
+    "export_pyhf",
+    "figures",
+    "fit",
+    "fit_workspace",
+    "ingest_lhe",
+    "ingest_madgraph",
+    "load_bundled",
+    "load_dataset",
+    "load_pdf",
+    "mhou",
+    "plot_calibration",
+    "plot_differential",
+    "plot_eigen",
+    "plot_mhou_coverage",
+    "plot_pull_histogram",
+    "plot_pulls_per_process",
+    "plot_reference",
+    "plot_shift_vs_sigma",
+    "plot_toy_coverage",
+    "plot_workspace_fit",
+    "pulls",
+    "read_hwu",
+    "read_lhe",
+    "read_long",
+    "read_table",
+    "read_tables",
+    "recommend",
+    "recommend_files",
+    "reference_average",
+    "reference_correct",
+    "reweight_lhe",
+    "run_decorrelation",
+    "scale_weights",
+    "select_reference",
+    "series_dis",
+    "summarize_lhe",
+    "validate_covariance",
+    "write_long",
+    "write_table",
+]
+
+if TYPE_CHECKING:  # the same names for type checkers and IDEs (nothing is imported at run time)
+    from scaleuq.analysis.export import ExportResult, export_pyhf
+    from scaleuq.analysis.recommend import Recommendation, recommend, recommend_files
+    from scaleuq.analysis.toys import ToyCoverage, coverage_toys
+    from scaleuq.analysis.workspace_fit import WorkspaceFit, fit_workspace
+    from scaleuq.choices import CONVENTIONS, ENVELOPES, N_MODES, PDF_METHODS
+    from scaleuq.decorrelation.api import (
+        ClosureResult,
+        DecorrelationRun,
+        ToyResult,
+        decorrelation_closure,
+        decorrelation_toy,
+        run_decorrelation,
+    )
+    from scaleuq.errors import (
+        LHEError,
+        MadGraphError,
+        MissingDependencyError,
+        OptionError,
+        ScaleUQError,
+        TableError,
+    )
+    from scaleuq.io.datasets import DATASETS, Dataset, load_bundled, load_dataset
+    from scaleuq.io.hwu import Histogram, read_hwu
+    from scaleuq.io.lhe import (
+        LHEArrays,
+        LHESummary,
+        ScaleWeights,
+        read_lhe,
+        scale_weights,
+        summarize_lhe,
+    )
+    from scaleuq.io.longformat import read_long, write_long
+    from scaleuq.io.madgraph import IngestResult, ingest_lhe
+    from scaleuq.io.madgraph import ingest as ingest_madgraph
+    from scaleuq.io.tables import read_table, read_tables, write_table
+    from scaleuq.pdf.sets import PDFSet, load_pdf
+    from scaleuq.pull.covariance import CovarianceValidation, validate_covariance
+    from scaleuq.pull.differential import DifferentialResult, HistogramPulls
+    from scaleuq.pull.pulls import PullResult, PullSummary, pulls
+    from scaleuq.pull.reference import (
+        ReferenceAverage,
+        ReferenceCorrection,
+        reference_average,
+        reference_correct,
+        select_reference,
+    )
+    from scaleuq.report.differential import differential_pulls
+    from scaleuq.report.figures import FiguresResult, figures
+    from scaleuq.report.plot_analysis import plot_toy_coverage, plot_workspace_fit
+    from scaleuq.report.plot_series import plot_eigen, plot_mhou_coverage, plot_shift_vs_sigma
+    from scaleuq.report.plotting import (
+        plot_calibration,
+        plot_differential,
+        plot_pull_histogram,
+        plot_pulls_per_process,
+        plot_reference,
+    )
+    from scaleuq.reweight.run import ReweightResult
+    from scaleuq.reweight.run import reweight as reweight_lhe
+    from scaleuq.series.dis import DISSeries, series_dis
+    from scaleuq.stats.coverage import Calibration, CoverageRow
+    from scaleuq.stats.fitting import ModelFit
+    from scaleuq.stats.mhou import MHOUResult, mhou
+    from scaleuq.stats.study import FitStudy, fit
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        return getattr(module, name)
-    raise AttributeError(f"module 'scaleuq' has no attribute {name!r}")
+def __getattr__(name: str) -> object:
+    """Import a public name on first use (PEP 562) and keep it in the module."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'scaleuq' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"scaleuq.{module_name}"), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names (:data:`__all__`)."""
+    return sorted(__all__)

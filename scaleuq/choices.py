@@ -24,3 +24,9 @@ ENVELOPE_NAMES = tuple(ENVELOPES)
 PDF_METHODS = ("replicas", "hessian", "none")
 #: Pull-distribution fit stages: the raw pulls, or after the reference correction.
 STAGES = ("before", "after")
+#: Perturbative orders of a series, lowest first (columns ``lo_*``, ``nlo_*``, ``nnlo_*``, ``n3lo_*``).
+ORDERS = ("lo", "nlo", "nnlo", "n3lo")
+#: NNPDF theory-covariance prescriptions (:mod:`scaleuq.pull.covariance`, arXiv:1906.10698).
+PRESCRIPTIONS = ("3", "5", "5bar", "7", "9")
+#: PDFs of ``scaleuq series dis`` (:mod:`scaleuq.series.dis`).
+SERIES_PDFS = ("toy", "nnpdf31")

@@ -139,3 +139,91 @@ def test_installed_command_end_to_end(tmp_path) -> None:
     assert done.stderr.strip().startswith(
         "scaleuq: error: process 'p p > z' appears more than once"
     )
+
+
+# --- options threaded evenly through reference-correct, fit and figures (issue 8) -------------
+
+
+def test_fit_before_computes_no_correction(runner, monkeypatch) -> None:
+    import scaleuq.pull.reference as reference
+
+    def spy(*_args, **_kwargs):
+        raise AssertionError("fit --before must not compute the reference correction")
+
+    monkeypatch.setattr(reference, "reference_correct", spy)
+    args = ["fit", "--model", "gauss", "--bootstrap", "5", "--gof-samples", "0"]
+    result = runner.invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["stage"] == "before" and payload["options"]["reference"] is None
+    assert runner.invoke(main, [*args, "--after"]).exit_code == 1  # the spy is reached
+
+
+def test_fit_after_takes_the_reference_options(runner, tmp_path) -> None:
+    base = ["fit", "--after", "--model", "gauss", "--bootstrap", "5", "--gof-samples", "0"]
+
+    def json_of(extra: list[str]) -> dict:
+        return json.loads(runner.invoke(main, [*base, *extra, "--format", "json"]).output)
+
+    default = json_of([])
+    ref = write(
+        tmp_path / "ref.csv",
+        "process,n_final,lo_scale_up_pct,lo_scale_dn_pct\np p > j j,2,20,-20\n",
+    )
+    from_file = json_of(["--reference", str(ref)])
+    selected = json_of(["--reference-select", "process_class == 'boson+jets'"])
+    by_alphas = json_of(["--n-mode", "alphas-power"])
+    assert from_file["options"]["reference"] == str(ref)
+    assert selected["options"]["reference"] == "process_class == 'boson+jets'"
+    assert by_alphas["options"]["n_mode"] == "alphas-power"
+    # each choice changes the corrected pulls that are fitted
+    pulls = {
+        name: {p["process"]: p["pull"] for p in payload["pulls"]}
+        for name, payload in {
+            "default": default, "file": from_file, "select": selected, "alphas": by_alphas
+        }.items()
+    }  # fmt: skip
+    z = "p p > z"
+    assert len({pulls[k][z] for k in ("default", "file", "select")}) == 3
+    assert "p p > z z z" in pulls["default"] and "p p > z z z" not in pulls["alphas"]
+
+
+def test_reference_options_with_fit_before_are_an_error(runner) -> None:
+    for extra in (["--reference-select", "qcd"], ["--n-mode", "alphas-power"]):
+        result = runner.invoke(main, ["fit", *extra, "--bootstrap", "0"])
+        assert result.exit_code == 1 and "only apply to the reference-corrected" in result.output
+
+
+def test_figures_thread_reference_and_n_mode(monkeypatch) -> None:
+    """figures passes --reference-select and --n-mode to the correction and to the reference
+    figure (it used to count n as final-state there whatever the option). Rendering, the later
+    steps and all models but the Gaussian are cut out to keep the test fast."""
+    import scaleuq.report.plotting as plotting
+    import scaleuq.stats.study as study
+    from scaleuq.report.figures import figures
+
+    class Done(Exception):
+        pass
+
+    sidecars: dict[str, dict] = {}
+    fit_stage = study.fit_stage
+    monkeypatch.setattr(study, "fit_stage", lambda *a, **k: fit_stage(*a, **k, models=("gauss",)))
+
+    def save_figure(fig, base, sidecar):
+        sidecars[base.name] = sidecar
+        return []
+
+    monkeypatch.setattr(plotting, "save_figure", save_figure)
+    monkeypatch.setattr(plotting, "plot_calibration", lambda *a, **k: (_ for _ in ()).throw(Done))
+    sel = "process_class == 'boson+jets' and n_final >= 2"
+    with pytest.raises(Done):
+        figures(
+            output_dir="unused", reference_select=sel, n_mode="alphas-power",
+            n_bootstrap=5, n_gof=0,
+        )  # fmt: skip
+    sidecar = sidecars["reference_per_particle"]
+    assert sidecar["options"]["n_mode"] == "alphas-power" and sidecar["options"]["reference"] == sel
+    average = sidecar["data"]["average"]
+    assert average["n_mode"] == "alphas-power" and average["n_processes"] == 8
+    # n of V + k jets counted as the alpha_s power, k (not the k + 1 final-state particles)
+    assert sorted(sidecar["data"]["n"]) == [1, 1, 1, 2, 2, 2, 3, 3]

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from scaleuq.cli import main
 from scaleuq.io.hwu import HwUError, read_hwu
-from scaleuq.pull.differential import differential_pulls
+from scaleuq.pull.differential import histogram_pulls
 
 from .conftest import write
 
@@ -58,7 +58,7 @@ def test_envelope_and_pulls(tmp_path) -> None:
     up, dn = lo.envelope()
     expected = max(0.2 * (np.log2(r) * 0.8 - np.log2(f) * 0.3) for r, f in POINTS)
     assert up[0] == pytest.approx(expected) and dn[0] == pytest.approx(-expected)
-    frame = differential_pulls(lo, nlo)
+    frame = histogram_pulls(lo, nlo).table
     assert frame["pull"][0] == pytest.approx(0.3 / expected)
     assert np.isnan(frame["pull"][2]) and frame["reason"][2] == "LO bin is empty"
     seven = lo.envelope("7-point")[0][0]
@@ -113,3 +113,78 @@ def test_differential_cli_one_file_with_lo_and_nlo(tmp_path) -> None:
     assert "histogram,xmin,xmax" in result.output
     assert (tmp_path / "fig" / "differential_pt_Z.png").stat().st_size > 1000
     assert (tmp_path / "fig" / "differential_pt_Z.json").is_file()
+
+
+def test_differential_cli_json_names_what_was_read(tmp_path) -> None:
+    import json
+
+    head, lo_body = hwu_text([10.0, 5.0], factors_for(2, 0.2), htype="LO")
+    _, nlo_body = hwu_text([12.0, 5.5], factors_for(2, 0.05), htype="NLO")
+    path = write(tmp_path / "MADatNLO.HwU", head + "\n\n" + lo_body + "\n\n" + nlo_body)
+    result = CliRunner().invoke(main, ["differential", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["command"] == "differential" and payload["inputs"] == [str(path)]
+    assert payload["histograms"] == ["pt(Z)"] and len(payload["bins"]) == 2
+    assert payload["bins"][0]["pull"] == pytest.approx(0.2 / payload["bins"][0]["lo_up_rel"])
+
+
+# --- reader: bad input and suspicious histograms (issues 9 and 10) ------------------------------
+
+
+def test_repeated_histogram_name_is_an_error(tmp_path) -> None:
+    head, body = hwu_text([10.0, 5.0], factors_for(2, 0.2), htype="NLO")
+    path = write(tmp_path / "x.HwU", head + "\n" + body + "\n" + body)
+    with pytest.raises(HwUError, match=r"x.HwU:7: histogram 'pt\(Z\)' \(TYPE@NLO\) appears twice"):
+        read_hwu(path)
+    _, lo_body = hwu_text([10.0, 5.0], factors_for(2, 0.2), htype="LO")
+    assert len(read_hwu(write(tmp_path / "y.HwU", head + "\n" + body + "\n" + lo_body))) == 2
+
+
+def test_histogram_without_bins_is_an_error(tmp_path) -> None:
+    head, _ = hwu_text([10.0], factors_for(1, 0.2))
+    body = '<histogram> 0 "pt(Z) |X_AXIS@LIN |Y_AXIS@LOG |#1"\n<\\histogram>\n'
+    with pytest.raises(HwUError, match="has no bins"):
+        read_hwu(write(tmp_path / "x.HwU", head + "\n" + body))
+
+
+def test_inf_lo_bin_gives_an_undefined_pull_with_a_reason(tmp_path) -> None:
+    head, lo_body = hwu_text([10.0, 5.0], factors_for(2, 0.2))
+    _, nlo_body = hwu_text([13.0, 5.5], factors_for(2, 0.05))
+    row = lo_body.splitlines()[2].split()
+    row[2] = "Infinity"  # the second bin's central value, as Fortran prints it
+    lo_body = lo_body.replace(lo_body.splitlines()[2], " ".join(row))
+    lo = read_hwu(write(tmp_path / "LO.HwU", head + "\n" + lo_body))[0]
+    nlo = read_hwu(write(tmp_path / "NLO.HwU", head + "\n" + nlo_body))[0]
+    assert np.isinf(lo.central[1])
+    frame = histogram_pulls(lo, nlo).table
+    assert np.isfinite(frame["pull"][0])
+    assert np.isnan(frame["pull"][1]) and frame["reason"][1] == "LO bin is not finite"
+
+
+def test_nlo_histogram_far_below_lo_is_flagged(tmp_path, caplog) -> None:
+    from scaleuq.io.hwu import NLO_RATE_MIN_K, nlo_rate_warning, pair_histograms
+
+    head, lo_body = hwu_text([10.0, 5.0], factors_for(2, 0.2), htype="LO")
+    _, nlo_body = hwu_text([0.4, 0.2], factors_for(2, 0.05), htype="NLO")  # 4% of the LO rate
+    hists = read_hwu(write(tmp_path / "MADatNLO.HwU", head + "\n" + lo_body + "\n" + nlo_body))
+    ((lo, nlo),) = pair_histograms(hists, None, None)
+    message = nlo_rate_warning(lo, nlo)
+    assert message is not None and "0.04 times the total rate" in message
+    assert "may not be a full NLO prediction" in caplog.text
+    assert NLO_RATE_MIN_K == 0.2
+    _, full = hwu_text([12.0, 5.5], factors_for(2, 0.05), htype="NLO")
+    hists = read_hwu(write(tmp_path / "full.HwU", head + "\n" + lo_body + "\n" + full))
+    assert nlo_rate_warning(*pair_histograms(hists, None, None)[0]) is None
+
+
+def test_histogram_to_dict_is_json_safe(tmp_path) -> None:
+    import json
+
+    head, body = hwu_text([10.0, 5.0], factors_for(2, 0.2), htype="LO")
+    hist = read_hwu(
+        write(tmp_path / "x.HwU", head + "\n" + body.replace("+5.0000000e+00", "NaN", 1))
+    )[0]
+    payload = json.loads(json.dumps(hist.to_dict(), allow_nan=False))
+    assert payload["name"] == "pt(Z)" and payload["type"] == "LO" and len(payload["scales"]) == 9
+    assert payload["central"] == [10.0, None] and payload["edges"] == [0.0, 10.0, 20.0]

@@ -291,3 +291,206 @@ def test_real_lhef3_file_matches_pylhe(shared_lhe) -> None:
 def test_other_real_files_read(shared_lhe, name) -> None:
     arr = read_lhe(shared_lhe / name, particles=True)
     assert arr.n_events > 0 and arr.particles.shape[0] == arr.info[:, 0].sum()
+
+
+# --- completeness and exact decompression (issue 10); each fails on the pandas reader ----------
+
+
+def _complete_events(text: bytes, cut: int) -> int:
+    return text[:cut].count(b"</event>")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_plain_file_cut_mid_event_names_the_last_good_event(tmp_path, seed) -> None:
+    text = write_synthetic_lhe(tmp_path / "s.lhe", 3000, seed=5).read_bytes()
+    rng = np.random.default_rng(seed)
+    for cut in rng.integers(2**20, len(text) - 30, size=8):  # after the first megabyte
+        if text[:cut].rstrip().endswith(b"</event>"):
+            continue  # cut between events: see the next test
+        path = tmp_path / "cut.lhe"
+        path.write_bytes(text[:cut])
+        good = _complete_events(text, int(cut))
+        with pytest.raises(LHEError, match=rf"cut.lhe: .*the last complete event is {good}\)"):
+            read_lhe(path, block_bytes=200_000)
+
+
+def test_missing_closing_tag_after_complete_events_warns(tmp_path, caplog) -> None:
+    text = _simple(tmp_path).read_bytes().replace(b"</LesHouchesEvents>\n", b"")
+    path = tmp_path / "open.lhe"
+    path.write_bytes(text)
+    arr = read_lhe(path)
+    assert arr.n_events == 5
+    assert "no </LesHouchesEvents> after event 5 (the last complete event)" in caplog.text
+
+
+def test_closing_tag_present_gives_no_warning(tmp_path, caplog) -> None:
+    read_lhe(_simple(tmp_path))
+    assert "LesHouchesEvents" not in caplog.text
+
+
+def _members(text: bytes, size: int) -> bytes:
+    """The text as consecutive gzip members of ``size`` bytes of text each (bgzip-style)."""
+    return b"".join(gzip.compress(text[i : i + size], mtime=0) for i in range(0, len(text), size))
+
+
+@pytest.mark.parametrize("member_bytes", [None, 65_280, 1_000_000])
+def test_multi_member_gzip_is_read_exactly(tmp_path, member_bytes) -> None:
+    a = write_synthetic_lhe(tmp_path / "a.lhe", 3000, seed=6).read_bytes()
+    if member_bytes is None:  # `cat a.gz b.gz`: the second file's events continue the first's
+        head, body = a.split(b"<event>", 1)
+        first, second = (head + b"<event>" + body)[: len(a) // 2], a[len(a) // 2 :]
+        data = gzip.compress(first, mtime=0) + gzip.compress(second, mtime=0)
+    else:
+        data = _members(a, member_bytes)
+    path = tmp_path / "m.lhe.gz"
+    path.write_bytes(data)
+    got = read_lhe(path, particles=True)
+    want = read_lhe(tmp_path / "a.lhe", particles=True)
+    assert got.n_events == want.n_events == 3000
+    np.testing.assert_array_equal(got.weights, want.weights)
+    np.testing.assert_array_equal(got.particles, want.particles)
+
+
+def test_gzip_members_with_zero_padding_and_garbage(tmp_path) -> None:
+    text = _simple(tmp_path).read_bytes()
+    padded = tmp_path / "pad.lhe.gz"
+    padded.write_bytes(gzip.compress(text[:500]) + b"\0" * 64 + gzip.compress(text[500:]))
+    assert read_lhe(padded).n_events == 5
+    garbage = tmp_path / "garbage.lhe.gz"
+    garbage.write_bytes(gzip.compress(text[:500]) + b"not gzip at all")
+    with pytest.raises(
+        LHEError, match=r"garbage.lhe.gz: (corrupt gzip data|the gzip stream is truncated)"
+    ):
+        read_lhe(garbage)
+
+
+def test_header_without_init_fails_fast_and_linearly(tmp_path, monkeypatch) -> None:
+    import time
+
+    from scaleuq.io.lhe import reader
+
+    monkeypatch.setattr(reader, "HEADER_LIMIT", 48 * 2**20, raising=False)
+    path = tmp_path / "noinit.lhe"
+    with path.open("wb") as handle:  # 64 MB (sparse) after an opening tag, no </init>
+        handle.write(b'<LesHouchesEvents version="3.0">\n<header>\n')
+        handle.truncate(64 * 2**20)
+    start = time.process_time()
+    with pytest.raises(LHEError, match=r"noinit.lhe: no </init> in the first 48 MB"):
+        read_header(path)
+    assert time.process_time() - start < 5  # the quadratic scan took about 2 s of CPU per 64 MB
+
+
+def test_events_before_init_fail_at_the_first_event(tmp_path) -> None:
+    text = write_synthetic_lhe(tmp_path / "s.lhe", 500, seed=1).read_bytes()
+    path = tmp_path / "noinit.lhe"
+    path.write_bytes(text.replace(b"</init>", b""))
+    with pytest.raises(
+        LHEError, match=r"noinit.lhe: the header has no </init> before the first <event>"
+    ):
+        read_lhe(path)
+
+
+@pytest.mark.parametrize("attr", ['MUR="abc"', 'MUF="1,0"', 'PDF="x247000"', 'DYN_SCALE="two"'])
+def test_non_numeric_weight_attributes_are_lhe_errors(tmp_path, attr) -> None:
+    name = attr.split("=")[0]
+    others = " ".join(a for a in ('MUR="2.0"', 'MUF="2.0"') if not a.startswith(name))
+    weights = {"1": (f"{others} {attr}", ""), "2": ('MUR="0.5" MUF="0.5"', "")}
+    path = write(tmp_path / "attr.lhe", lhe_text(weights, [{"1": 1.0, "2": 2.0}]))
+    for call in (read_header, read_lhe, summarize_lhe):
+        with pytest.raises(LHEError, match=rf"attr.lhe: <initrwgt>: weight '1' has .*{name}="):
+            call(path)
+
+
+# --- the compiled parser: numbers and layouts ---------------------------------------------------
+
+
+def test_numbers_equal_python_float(tmp_path) -> None:
+    values = [
+        "+1.2345678901234567e-300", "0.1", "-.5", "7.", "1e22", "1e23", "123456789012345678901",
+        "-0.0", "4.9406564584124654e-324", "1.7976931348623157e+308", "0.10000000000000000555",
+        "9007199254740993", "2.5D+01", "nan", "-inf", "1.0E-22", "3.0E-23",
+    ]  # fmt: skip
+    weights = {str(i): ('MUR="1.0" MUF="1.0"', "") for i in range(len(values))}
+    body = "\n".join(f"<wgt id='{i}'> {v} </wgt>" for i, v in enumerate(values))
+    text = lhe_text(weights, [{}]).replace("<rwgt>\n\n</rwgt>", f"<rwgt>\n{body}\n</rwgt>")
+    arr = read_lhe(write(tmp_path / "n.lhe", text))
+    want = [float(v.replace("D", "e")) for v in values]
+    np.testing.assert_array_equal(arr.weights[0], want)
+    assert np.signbit(arr.weights[0, 7])
+
+
+def test_layout_variants(tmp_path) -> None:
+    # CRLF line ends, double quotes and spaces around the id, an <eventgroup>, a comment line,
+    # other tags in the event, events listing their weights in different orders
+    text = _simple(tmp_path).read_text()
+    text = text.replace("<wgt id='1'>", '<wgt  id = " 1 " >', 2)
+    text = text.replace("<rwgt>", "<mgrwt>\n<rscale> 2 0.9E+02</rscale>\n</mgrwt>\n<rwgt>", 1)
+    text = text.replace("</event>\n<event>", "</event>\n<eventgroup nreal='1'>\n<event>", 1)
+    text = text.replace(
+        " 23 1 1 2 0 0 0 0 50 150 91 0 9\n", " 23 1 1 2 0 0 0 0 50 150 91 0 9\n# a comment\n", 1
+    )
+    text = text.replace("\n", "\r\n")
+    arr = read_lhe(write(tmp_path / "v.lhe", text), particles=True)
+    assert arr.n_events == 5 and arr.weights.tolist() == [[1.0, 2.0]] * 5
+    assert arr.particles.shape == (15, 13) and arr.particles[2, 0] == 23
+
+
+@pytest.mark.parametrize(
+    "edit, pattern",
+    [
+        (
+            lambda t: t.replace(" 3 1 1.0 9.1e+01", " 3 1 1.0 9.1e+01 5", 1),
+            r"event 1 has a malformed event-info line",
+        ),
+        (
+            lambda t: t.replace(" 3 1 1.0 9.1e+01", " 4 1 1.0 9.1e+01", 1),
+            r"event 1 declares 4 particles but lists 3",
+        ),
+        (
+            lambda t: t.replace(
+                " 2 -1 0 0 502 0 0 0 -50 50 0 0 9", " 2 -1 0 0 502 0 x 0 -50 50 0 0 9", 1
+            ),
+            r"event 1 has a non-numeric particle line \(field 7: 'x'\)",
+        ),
+        (
+            lambda t: t.replace(
+                "<wgt id='2'> +2.000000e+00 </wgt>", "<wgt id='1'> +2.000000e+00 </wgt>", 1
+            ),
+            r"event 1 repeats a <wgt> id \('1'\)",
+        ),
+        (
+            lambda t: t.replace("<wgt id='2'> +2.000000e+00 </wgt>", "<wgt id='2'></wgt>", 1),
+            r"event 1 has an empty or non-numeric <wgt> value",
+        ),
+        (lambda t: t.replace("<wgt id='2'>", "<wgt>", 1), r"event 1 has a malformed <wgt> tag"),
+        (
+            lambda t: t.replace("</event>\n<event>", "</event>\n</event>\n<event>", 1),
+            r"a </event> without its <event> after event 1",
+        ),
+    ],
+)
+def test_bad_events_with_particles(tmp_path, edit, pattern) -> None:
+    with pytest.raises(LHEError, match="b.lhe: " + pattern):
+        read_lhe(_simple(tmp_path, edit), particles=True)
+
+
+def test_zlib_fallback_reads_what_isal_reads(tmp_path, monkeypatch) -> None:
+    import zlib
+
+    from scaleuq.io.lhe import reader
+
+    text = write_synthetic_lhe(tmp_path / "a.lhe", 1500, seed=9).read_bytes()
+    path = tmp_path / "m.lhe.gz"
+    path.write_bytes(_members(text, 100_000))
+    fast = read_lhe(path, particles=True)
+    monkeypatch.setattr(reader, "_zlib_impl", zlib)
+    assert reader.decompressor_name() == "zlib"
+    slow = read_lhe(path, particles=True)
+    np.testing.assert_array_equal(fast.weights, slow.weights)
+    np.testing.assert_array_equal(fast.particles, slow.particles)
+    cut = tmp_path / "cut.lhe.gz"
+    cut.write_bytes(path.read_bytes()[:-3000])
+    with pytest.raises(
+        LHEError, match=r"cut.lhe.gz: the gzip stream is truncated after \d+ complete events"
+    ):
+        read_lhe(cut)

@@ -74,7 +74,10 @@ def test_explicit_n_final_for_decay_chain() -> None:
         ("1.375 ± 0.002 · 10^5 +15.4% −16.6%", "no process name"),
         ("pp → W± 1.375 ± 0.002 · 10^5", "no scale uncertainty"),
         ("pp → W± 1.375 ± 0.002 · 10^5 +15.4% junk", "cannot read"),
-        ("p p > t t~, t > b w+ 1.0 ± 0.1 +5% -4%", "n_final=N"),
+        (
+            "p p > t t~, w+ > l+ vl 1.0 ± 0.1 +5% -4%",
+            "n_final=N",
+        ),  # a decay of a particle not produced
     ],
 )
 def test_bad_rows(line: str, message: str) -> None:
@@ -101,3 +104,76 @@ def test_readme_example_file_matches_bundled_rows() -> None:
         "nlo_pdf_dn_rel",
     ):
         assert example[col].tolist() == pytest.approx(published.loc[example.index, col].tolist())
+
+
+# --- issue 10: bad input never passes silently ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "pp → Z  -4.248 ± 0.1  +10% -10%",
+        "pp → Z  −4.248 ± 0.1  +10% −10%",
+        "pp → Z (-4.248 ± 0.1)·10^3 +10% -10%",
+    ],
+)
+def test_minus_sign_belongs_to_the_number(line: str) -> None:
+    # the minus used to join the process name ('p p > z -') and the value read as +4.248
+    rec = parse_paper_row(line)
+    assert rec["process"] == "p p > z"
+    assert rec["lo_xsec_pb"] < 0
+
+
+def test_minus_of_a_particle_stays_in_the_process() -> None:
+    rec = parse_paper_row("p p > e+ e-  1.0 ± 0.1  +10% -10%")
+    assert rec["process"] == "p p > e+ e-" and rec["lo_xsec_pb"] == 1.0
+
+
+def test_byte_order_mark_inside_a_row_is_dropped() -> None:
+    assert parse_paper_row("\ufeffpp → Z 1.0 ± 0.1 +10% -10%")["process"] == "p p > z"
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("pp → Z 1.0 ± 0.1 · 10^400 +10% -10%", r"rows.txt:7: .*out of range"),
+        ("pp → Z 1.0 ± 0.1 · 10^-400 +10% -10%", r"rows.txt:7: the LO value .* out of the range"),
+        ("pp → Z 1.0 ± 0.1 · 10^" + "9" * 5000 + " +10% -10%", r"rows.txt:7: the LO power of ten"),
+        (
+            "pp → Z 1.0 ± 0.1 +10% -10% n_final=" + "9" * 5000,
+            r"rows.txt:7: n_final=9+\.\.\. is not",
+        ),
+        ("pp → Z " + "1" * 500 + " ± 0.1 +10% -10%", r"rows.txt:7: number too long"),
+        ("pp → Z " + "1" * 20_000, r"rows.txt:7: the row is 20007 characters long"),
+    ],
+    ids=[
+        "exp400",
+        "exp-400",
+        "exp-5000-digits",
+        "n_final-5000-digits",
+        "mantissa-500",
+        "row-20000",
+    ],
+)
+def test_out_of_range_rows(line: str, message: str) -> None:
+    # these used to raise OverflowError / ValueError ("internal error")
+    with pytest.raises(NotationError, match=message):
+        parse_paper_row(line, where="rows.txt:7")
+
+
+def test_long_digit_runs_do_not_backtrack() -> None:
+    # a row of 9000 digits took 6.6 s with the old number pattern (quadratic backtracking)
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(NotationError):
+        parse_paper_row("pp → Z " + "1" * 9000 + " x")
+    assert time.perf_counter() - start < 0.5
+
+
+def test_read_paper_notation_missing_file_is_a_table_error(tmp_path) -> None:
+    from scaleuq.errors import TableError
+    from scaleuq.io.notation import read_paper_notation
+
+    with pytest.raises(TableError, match="cannot read"):
+        read_paper_notation(tmp_path / "none.txt")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scaleuq.io.datasets import load_bundled
 from scaleuq.errors import OptionError
-from scaleuq.pull.pulls import CONVENTIONS, pulls
+from scaleuq.io.datasets import load_bundled
 from scaleuq.io.tables import read_table
+from scaleuq.pull.pulls import CONVENTIONS, pulls
 
 from .conftest import write
 
@@ -121,3 +121,17 @@ def test_undefined_pulls_are_reported(tmp_path) -> None:
 def test_unknown_convention(bundled) -> None:
     with pytest.raises(OptionError, match="unknown convention 'median'"):
         pulls(bundled, convention="median")
+
+
+def test_an_uncertainty_too_small_for_a_finite_pull_is_undefined_with_a_reason() -> None:
+    import warnings
+
+    import numpy as np
+
+    from scaleuq.pull.pulls import pull_values
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning may leak
+        _, pull, reason = pull_values(np.array([0.5, 0.2]), np.array([1e-310, 0.1]))
+    assert np.isnan(pull[0]) and "too small" in reason[0]
+    assert pull[1] == 2.0 and reason[1] is None

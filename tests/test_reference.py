@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scaleuq.io.datasets import load_bundled
 from scaleuq.errors import OptionError
-from scaleuq.pull.reference import reference_average, reference_correct, select_reference
+from scaleuq.io.datasets import load_bundled
 from scaleuq.io.tables import read_table
+from scaleuq.pull.reference import reference_average, reference_correct, select_reference
 
 from .conftest import write
 

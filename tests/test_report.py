@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from scaleuq.cli import main
 from scaleuq.io.datasets import load_bundled
-from scaleuq.report.plotting import expected_counts, histogram_edges
 from scaleuq.report.figures import figures
+from scaleuq.report.plotting import expected_counts, histogram_edges
 from scaleuq.stats.study import fit
 
 

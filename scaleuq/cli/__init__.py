@@ -12,9 +12,11 @@ import logging
 import click
 
 from scaleuq._version import __version__
-from scaleuq.cli import core
+from scaleuq.cli import analysis, core, series
 from scaleuq.cli.decorrelation import decorrelation
-from scaleuq.cli.ingest import differential, ingest
+from scaleuq.cli.differential import differential
+from scaleuq.cli.ingest import ingest
+from scaleuq.cli.reweight import reweight_command
 
 __all__ = ["main"]
 
@@ -29,7 +31,6 @@ def main(debug: bool, quiet: bool) -> None:
     logging.basicConfig(level=level, format="scaleuq: %(levelname)s: %(message)s")
 
 
-
 main.add_command(core.pulls)
 main.add_command(core.reference_correct)
 main.add_command(core.fit_command)
@@ -38,3 +39,10 @@ main.add_command(core.datasets)
 main.add_command(ingest)
 main.add_command(differential)
 main.add_command(decorrelation)
+main.add_command(series.series)
+main.add_command(series.validate_covariance)
+main.add_command(series.mhou)
+main.add_command(analysis.recommend)
+main.add_command(analysis.export)
+main.add_command(analysis.fit_workspace)
+main.add_command(reweight_command)

@@ -17,9 +17,45 @@ from scaleuq._version import __version__
 from scaleuq.choices import (
     CONVENTIONS,
     FORMATS,
+    N_MODES,
 )
 
-MODELS = ("gauss", "student_t", "cauchy", "gauss+cauchy")  # TODO(issue 8): from the model registry
+#: Parameters that name what a command writes; every other path parameter is an input.
+OUTPUT_PARAMS = frozenset({"output", "output_dir", "figure_dir"})
+
+
+class ModelChoice(click.Choice):
+    """``click.Choice`` over the registered pull-distribution models (:mod:`scaleuq.stats.models`).
+
+    The registry is imported only when the choices are needed (parsing ``--model`` or showing
+    ``scaleuq fit --help``), so that ``scaleuq --help`` does not import numpy and scipy.
+    """
+
+    def __init__(self) -> None:
+        super().__init__((), case_sensitive=True)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        from scaleuq.stats.models import model_names
+
+        return model_names()
+
+    @choices.setter
+    def choices(self, _value: Any) -> None:  # click.Choice.__init__ assigns; the registry rules
+        pass
+
+
+def input_paths(ctx: click.Context) -> tuple[str, ...]:
+    """Every path the current command reads: the values of its ``click.Path`` parameters except
+    the outputs (:data:`OUTPUT_PARAMS`)."""
+    paths: list[str] = []
+    for param in ctx.command.params:
+        if param.name in OUTPUT_PARAMS or not isinstance(param.type, click.Path):
+            continue
+        value = ctx.params.get(param.name or "")
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        paths.extend(str(v) for v in values if v is not None)
+    return tuple(paths)
 
 
 def _fail(message: str) -> None:
@@ -28,15 +64,29 @@ def _fail(message: str) -> None:
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into one line on stderr and exit status 1 (traceback with --debug)."""
+    """Turn library errors into one line on stderr and exit status 1 (traceback with --debug).
+
+    Before the command runs, its ``output`` (if any) is checked
+    (:func:`scaleuq.util.paths.check_output`), so that a refused output costs no work; while it
+    runs, its input paths (:func:`input_paths`) are declared to
+    :func:`scaleuq.util.paths.declared_inputs`, so that no writer in the command can overwrite
+    one of them.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from scaleuq.errors import ScaleUQError
+        from scaleuq.util.paths import check_output, declared_inputs
 
-        debug = bool(click.get_current_context().find_root().params.get("debug"))
+        ctx = click.get_current_context()
+        debug = bool(ctx.find_root().params.get("debug"))
         try:
-            return func(*args, **kwargs)
+            inputs = input_paths(ctx)
+            output = ctx.params.get("output")
+            if isinstance(output, str) and output:
+                check_output(output, inputs=inputs)  # refuse before any work, not after
+            with declared_inputs(inputs):
+                return func(*args, **kwargs)
         except ScaleUQError as exc:
             if debug:
                 raise
@@ -57,12 +107,17 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def emit(text: str, output: str | None) -> None:
-    """Write to ``output`` atomically, or to stdout."""
+def emit(text: str, output: str | None, inputs: tuple[str, ...] = ()) -> None:
+    """Write to ``output`` atomically, or to stdout.
+
+    ``output`` is refused (:class:`scaleuq.util.paths.OutputPathError`) when it is one of
+    ``inputs`` or of the command's declared inputs (see :func:`handle_errors`), a directory, a
+    symbolic link or a special file.
+    """
     if output:
         from scaleuq.util.atomic import atomic_write_text
 
-        atomic_write_text(output, text)
+        atomic_write_text(output, text, inputs=inputs)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
@@ -89,8 +144,39 @@ def pull_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--output",
             "-o",
+            type=click.Path(),  # checked by scaleuq.util.paths: exit 1 with one line
+            help="Write here (atomically) instead of stdout; never over an input, a "
+            "directory, a symbolic link or a special file.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def reference_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--reference``, ``--reference-select`` and ``--n-mode``: the reference-process
+    correction's choices, the same for every command that computes it."""
+    options = [
+        click.option(
+            "--reference",
+            "reference_path",
             type=click.Path(dir_okay=False),
-            help="Write here (atomically) instead of stdout.",
+            help="Table of reference processes [default: the bundled QCD table of Ghosh et al.].",
+        ),
+        click.option(
+            "--reference-select",
+            metavar="EXPR",
+            help="Take the reference set from the input TABLES with a selection, e.g. "
+            "\"process_class == 'qcd' and n_final <= 3\" (comparisons == != < <= > >=, "
+            "in [...], and/or/not, parentheses; shortcut: qcd). Never evaluated as Python.",
+        ),
+        click.option(
+            "--n-mode",
+            type=click.Choice(N_MODES),
+            default="final-state",
+            show_default=True,
+            help="Count n as final-state particles (as published) or as the LO power of alpha_s.",
         ),
     ]
     for option in reversed(options):
@@ -117,5 +203,3 @@ def meta(command: str, tables: tuple[str, ...], **options: Any) -> dict[str, Any
         "inputs": list(tables) or ["bundled:pulls"],
         "options": options,
     }
-
-

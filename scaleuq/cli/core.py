@@ -3,25 +3,53 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from scaleuq.choices import CONVENTIONS, N_MODES
+from scaleuq.choices import CONVENTIONS, ORDERS
 from scaleuq.cli._common import (
-    MODELS,
+    ModelChoice,
     emit,
     handle_errors,
     load_input,
     meta,
     pull_options,
+    reference_options,
 )
+
+
+def _order_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--from``/``--to``: the orders compared (default LO -> NLO; see ``scaleuq series``)."""
+    func = click.option(
+        "--to", "to_order", type=click.Choice(ORDERS), default="nlo", show_default=True,
+        help="The higher order, compared with the band of --from.",
+    )(func)  # fmt: skip
+    return click.option(
+        "--from", "from_order", type=click.Choice(ORDERS), default="lo", show_default=True,
+        help="The order whose scale band is tested.",
+    )(func)  # fmt: skip
+
+
+def _reference_label(reference_path: str | None, reference_select: str | None) -> str:
+    from scaleuq.pull.reference import reference_label
+
+    return reference_label(reference_path, reference_select)
 
 
 @click.command()
 @pull_options
+@_order_options
 @handle_errors
 def pulls(
-    tables: tuple[str, ...], convention: str, include_pdf: bool, fmt: str, output: str | None
+    tables: tuple[str, ...],
+    convention: str,
+    include_pdf: bool,
+    fmt: str,
+    output: str | None,
+    from_order: str,
+    to_order: str,
 ) -> None:
     """Scale pulls t = (σ_NLO − σ_LO)/Δσ_LO of every process in TABLES.
 
@@ -31,32 +59,20 @@ def pulls(
     from scaleuq.pull.pulls import pulls as compute
     from scaleuq.report.render import render_pulls
 
-    result = compute(load_input(tables), convention=convention, include_pdf=include_pdf)
-    info = meta("pulls", tables, convention=convention, include_pdf=include_pdf)
-    emit(render_pulls(result, fmt, info), output)
+    result = compute(
+        load_input(tables), convention=convention, include_pdf=include_pdf,
+        from_order=from_order, to_order=to_order,
+    )  # fmt: skip
+    info = meta(
+        "pulls", tables, convention=convention, include_pdf=include_pdf,
+        from_order=from_order, to_order=to_order,
+    )  # fmt: skip
+    emit(render_pulls(result, fmt, info), output, inputs=tables)
 
 
 @click.command("reference-correct")
 @pull_options
-@click.option(
-    "--reference",
-    "reference_path",
-    type=click.Path(dir_okay=False),
-    help="Table of reference processes [default: the bundled QCD table of Ghosh et al.].",
-)
-@click.option(
-    "--reference-select",
-    metavar="EXPR",
-    help="Take the reference set from the input TABLES with a pandas query, e.g. "
-    "\"process_class == 'qcd'\" (shortcut: qcd).",
-)
-@click.option(
-    "--n-mode",
-    type=click.Choice(N_MODES),
-    default="final-state",
-    show_default=True,
-    help="Count n as final-state particles (as published) or as the LO power of alpha_s.",
-)
+@reference_options
 @click.option(
     "--threshold",
     type=float,
@@ -81,24 +97,13 @@ def reference_correct(
     Prints the pulls before and after, the reference averages and the processes that stay in
     the tail.
     """
-    from scaleuq.errors import OptionError
     from scaleuq.pull.reference import reference_correct as correct
-    from scaleuq.pull.reference import select_reference
     from scaleuq.report.render import render_reference
 
-    table = load_input(tables)
-    reference = None
-    if reference_path and reference_select:
-        raise OptionError("give --reference or --reference-select, not both")
-    if reference_path:
-        from scaleuq.io.tables import read_table
-
-        reference = read_table(reference_path)
-    elif reference_select:
-        reference = select_reference(table, reference_select)
     result = correct(
-        table,
-        reference=reference,
+        load_input(tables),
+        reference=reference_path,
+        reference_select=reference_select,
         convention=convention,
         include_pdf=include_pdf,
         n_mode=n_mode,
@@ -111,9 +116,9 @@ def reference_correct(
         include_pdf=include_pdf,
         n_mode=n_mode,
         threshold=threshold,
-        reference=reference_path or reference_select or "bundled:ghosh2022_qcd_reference",
+        reference=_reference_label(reference_path, reference_select),
     )
-    emit(render_reference(result, fmt, info), output)
+    emit(render_reference(result, fmt, info), output, inputs=tables)
 
 
 @click.command("fit")
@@ -122,14 +127,16 @@ def reference_correct(
     "--before/--after",
     "before",
     default=True,
-    help="Fit the raw pulls (default) or the reference-corrected ones.",
+    help="Fit the raw pulls (default; no reference correction is computed) or the "
+    "reference-corrected ones.",
 )
+@reference_options
 @click.option(
     "--model",
     "models",
     multiple=True,
-    type=click.Choice(MODELS),
-    help="Models to fit (repeatable) [default: all].",
+    type=ModelChoice(),
+    help="Models to fit (repeatable) [default: every registered model].",
 )
 @click.option(
     "--bootstrap",
@@ -148,7 +155,7 @@ def reference_correct(
     help="Parametric-bootstrap samples for the goodness-of-fit p-values.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random step.")
-@click.option("--n-mode", type=click.Choice(N_MODES), default="final-state", show_default=True)
+@_order_options
 @handle_errors
 def fit_command(
     tables: tuple[str, ...],
@@ -157,17 +164,23 @@ def fit_command(
     fmt: str,
     output: str | None,
     before: bool,
+    reference_path: str | None,
+    reference_select: str | None,
+    n_mode: str,
     models: tuple[str, ...],
     n_bootstrap: int,
     n_gof: int,
     seed: int,
-    n_mode: str,
+    from_order: str,
+    to_order: str,
 ) -> None:
-    """Fit the pull distribution: Gaussian, Student-t, Cauchy, Gaussian core + Cauchy tail.
+    """Fit the pull distribution with every registered model (by default: Gaussian, Student-t,
+    Cauchy, Gaussian core + Cauchy tail).
 
     Unbinned maximum likelihood (iminuit MIGRAD/HESSE/MINOS), bootstrap intervals, AIC/BIC,
     calibrated goodness of fit, coverage with Clopper-Pearson intervals and the inflation
-    factors that would make the LO bands cover 68% and 95% of the processes.
+    factors that would make the LO bands cover 68% and 95% of the processes. The reference
+    options (--reference, --reference-select, --n-mode) apply to --after only.
     """
     from scaleuq.report.render import render_fit
     from scaleuq.stats.study import fit
@@ -178,12 +191,18 @@ def fit_command(
         stage=stage,
         convention=convention,
         include_pdf=include_pdf,
+        reference=reference_path,
+        reference_select=reference_select,
         n_mode=n_mode,
-        models=models or MODELS,
+        models=models or None,
         n_bootstrap=n_bootstrap,
         n_gof=n_gof,
         seed=seed,
+        from_order=from_order,
+        to_order=to_order,
     )
+    if study.caveat:
+        click.echo(f"scaleuq: note: {study.caveat}", err=True)
     info = meta(
         "fit",
         tables,
@@ -191,12 +210,15 @@ def fit_command(
         convention=convention,
         include_pdf=include_pdf,
         n_mode=n_mode,
-        models=list(models or MODELS),
+        reference=_reference_label(reference_path, reference_select) if not before else None,
+        models=[f.model for f in study.fits],
         n_bootstrap=n_bootstrap,
         n_gof=n_gof,
         seed=seed,
+        from_order=from_order,
+        to_order=to_order,
     )
-    emit(render_fit(study, fmt, info), output)
+    emit(render_fit(study, fmt, info), output, inputs=tables)
 
 
 @click.command("figures")
@@ -208,6 +230,7 @@ def fit_command(
     "--convention", type=click.Choice(CONVENTIONS), default="directional", show_default=True
 )
 @click.option("--include-pdf", is_flag=True)
+@reference_options
 @click.option("--threshold", type=float, default=3.0, show_default=True)
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(1), default=2000, show_default=True)
 @click.option("--gof-samples", "n_gof", type=click.IntRange(0), default=1000, show_default=True)
@@ -218,6 +241,9 @@ def figures_command(
     output_dir: str,
     convention: str,
     include_pdf: bool,
+    reference_path: str | None,
+    reference_select: str | None,
+    n_mode: str,
     threshold: float,
     n_bootstrap: int,
     n_gof: int,
@@ -233,6 +259,7 @@ def figures_command(
     quiet = bool(click.get_current_context().find_root().params.get("quiet"))
     options = dict(
         output_dir=output_dir, convention=convention, include_pdf=include_pdf,
+        reference=reference_path, reference_select=reference_select, n_mode=n_mode,
         threshold=threshold, n_bootstrap=n_bootstrap, n_gof=n_gof, seed=seed,
         inputs=list(tables) or None,
     )  # fmt: skip
@@ -271,5 +298,3 @@ def datasets(fmt: str) -> None:
         return
     for d in DATASETS.values():
         click.echo(f"{d.name}  [{d.role}]\n  {d.title}\n  source: {d.source}\n  file:   {d.path}\n")
-
-

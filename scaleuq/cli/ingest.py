@@ -1,4 +1,4 @@
-"""``scaleuq ingest madgraph|lhe`` and ``scaleuq differential``: MadGraph output to tables."""
+"""``scaleuq ingest madgraph|lhe``: MadGraph output to tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from scaleuq.choices import CONVENTIONS, ENVELOPE_NAMES, FORMATS, PDF_METHODS, TABLE_FORMATS
+from scaleuq.choices import ENVELOPE_NAMES, PDF_METHODS, TABLE_FORMATS
 from scaleuq.cli._common import emit, handle_errors, meta
 
 
@@ -34,22 +34,18 @@ def _progress_for(paths: tuple[str, ...]) -> Any:
     return bar, progress
 
 
-def _emit_table(table: Any, fmt: str, output: str | None, info: dict[str, Any]) -> None:
-    from scaleuq.pull.pulls import records
+def _emit_table(result: Any, fmt: str, output: str | None, info: dict[str, Any]) -> None:
+    """The table as CSV (with its ``source`` column) or JSON (rows, runs, warnings), to
+    ``output`` (atomically, in the chosen format) or stdout."""
     from scaleuq.report.render import dumps
 
-    if output:
-        from scaleuq.io.tables import write_table
-
-        write_table(table, output)
-        click.echo(f"wrote {output} ({len(table)} processes)", err=True)
-        return
     if fmt == "json":
-        click.echo(dumps({**info, "processes": records(table)}), nl=False)
+        text = dumps({**info, **result.to_dict()})
     else:
-        click.echo(
-            table.drop(columns=["dataset"]).to_csv(index=False, float_format="%.6g"), nl=False
-        )
+        table = result.table.drop(columns=["dataset"])
+        keep = [c for c in table.columns if c in ("process", "n_final") or table[c].notna().any()]
+        text = table[keep].to_csv(index=False, float_format="%.10g")
+    emit(text, output)
 
 
 def table_output_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,38 +57,105 @@ def table_output_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--output",
         "-o",
         type=click.Path(dir_okay=False),
-        help="Write the table (CSV) here, atomically.",
+        help="Write the table here (atomically) in --format.",
     )(func)
 
 
+def process_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--process``, ``--n-final`` and ``--order`` for outputs that do not say them."""
+    options = [
+        click.option(
+            "--process",
+            metavar="PROCESS",
+            help='Process of runs that name none, in MadGraph syntax ("p p > z j"); a run that '
+            "names another is an error.",
+        ),
+        click.option(
+            "--n-final",
+            type=click.IntRange(1, 99),
+            help="Final-state multiplicity of every row, instead of counting it from the process.",
+        ),
+        click.option(
+            "--order",
+            type=click.Choice(["lo", "nlo"]),
+            help="Order of runs that nothing else decides (no banner, no LO/NLO heading).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _echo_runs(result: Any) -> None:
+    for run in result.runs:
+        label = f" '{run.label}'" if run.label else ""
+        click.echo(f"{run.order:3s} {run.process or '?':30s} {run.source}{label}", err=True)
+    for run in result.unused:
+        click.echo(f"    (not used) {run.order} {run.process} {run.source}", err=True)
+    if result.skipped:
+        click.echo(
+            f"{len(result.skipped)} file(s) without a result to place (see --details)", err=True
+        )
+
+
 @ingest.command("madgraph")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @table_output_options
+@process_options
+@click.option(
+    "--pick",
+    multiple=True,
+    metavar="HEADING|FILE:LINE",
+    help="Choose among runs of the same process and order (e.g. --pick LO over LO+PS); repeatable.",
+)
 @click.option(
     "--no-lhe-weights",
     is_flag=True,
-    help="Do not compute scale variations from LHE weights when there is no parton_systematics.log.",
+    help="Do not compute scale variations from LHE weights when no systematics summary gives them.",
+)
+@click.option(
+    "--details", is_flag=True, help="Also print every run with its provenance (JSON) on stderr."
 )
 @handle_errors
 def ingest_madgraph(
-    paths: tuple[str, ...], output: str | None, fmt: str, no_lhe_weights: bool
+    paths: tuple[str, ...],
+    output: str | None,
+    fmt: str,
+    process: str | None,
+    n_final: int | None,
+    order: str | None,
+    pick: tuple[str, ...],
+    no_lhe_weights: bool,
+    details: bool,
 ) -> None:
-    """Read MadGraph run directories or files (LO runs, fixed-order NLO summary.txt).
+    """Read MadGraph5_aMC@NLO outputs, whatever their names: folders (scanned recursively),
+    logs, summaries, banners, LHE files, notes with pasted run summaries.
 
-    PATHS may be process directories, Events/run_XX directories or single files. LO and NLO
-    runs of the same process become one row. What a file does not say is reported on stderr.
+    Each run summary block is a run of its own; its order comes from the run (banner, MadEvent
+    output), a heading such as `### NLO` right before it, or --order. LO and NLO runs of the
+    same process become one row. What a run does not say is reported on stderr.
     """
     from scaleuq.io.madgraph import ingest as run_ingest
+    from scaleuq.report.render import dumps
 
-    table, records = run_ingest(list(paths), use_lhe_weights=not no_lhe_weights)
-    for rec in records:
-        click.echo(f"{rec.order:3s} {rec.process or '?':30s} {rec.source}", err=True)
-    _emit_table(table, fmt, output, meta("ingest madgraph", paths))
+    result = run_ingest(
+        list(paths), use_lhe_weights=not no_lhe_weights, process=process, n_final=n_final,
+        order=order, pick=pick,
+    )  # fmt: skip
+    _echo_runs(result)
+    if details:
+        click.echo(dumps(result.to_dict()), err=True, nl=False)
+    _emit_table(
+        result, fmt, output,
+        meta("ingest madgraph", paths, process=process, n_final=n_final, order=order,
+             pick=list(pick)),
+    )  # fmt: skip
 
 
 @ingest.command("lhe")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @table_output_options
+@process_options
 @click.option(
     "--envelope",
     type=click.Choice(ENVELOPE_NAMES),
@@ -107,14 +170,31 @@ def ingest_madgraph(
     help="How the PDF members combine (the file does not say).",
 )
 @click.option("--details", is_flag=True, help="Also print each file's variations (JSON) on stderr.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Files read at once, or for one file the threads parsing its blocks [default: all cores].",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help='Run the files on this Dask scheduler (tcp://host:8786; pip install "scaleuq[dask]").',
+)
 @handle_errors
 def ingest_lhe(
     files: tuple[str, ...],
     output: str | None,
     fmt: str,
+    process: str | None,
+    n_final: int | None,
+    order: str | None,
     envelope: str,
     pdf_method: str,
     details: bool,
+    jobs: int | None,
+    scheduler: str | None,
 ) -> None:
     """Table rows from LHE files with scale-variation weights (an LO file, an NLO file, or both).
 
@@ -124,128 +204,43 @@ def ingest_lhe(
     from scaleuq.io.madgraph import ingest_lhe as run_ingest
     from scaleuq.report.render import dumps
 
+    kwargs = dict(
+        pdf_method=pdf_method,
+        envelope=envelope,
+        process=process,
+        n_final=n_final,
+        order=order,
+        jobs=jobs,
+        scheduler=scheduler,
+    )
     bar, progress = _progress_for(files)
     if bar is None:
-        table, summaries = run_ingest(list(files), pdf_method=pdf_method, envelope=envelope)
+        result = run_ingest(list(files), **kwargs)
     else:
         with bar:
-            table, summaries = run_ingest(
-                list(files), pdf_method=pdf_method, envelope=envelope, progress=progress
-            )
-    for s in summaries:
+            result = run_ingest(list(files), progress=progress, **kwargs)
+    for s, run in zip(result.lhe, result.runs, strict=False):
         env = s.envelopes[envelope]
+        if len(env.points_used) > 1:
+            band = (
+                f"{envelope} {100 * env.up_rel:+.3g}% {100 * env.down_rel:+.3g}% from "
+                f"{len(env.points_used)} points"
+                + (f" (missing {list(env.points_missing)})" if env.points_missing else "")
+            )
+        else:
+            band = "no scale-variation weights"
         click.echo(
-            f"{s.header.order:3s} {s.header.process}: {s.n_events} events, sigma = {s.xsec_pb:.6g} pb, "
-            f"{envelope} {100 * env.up_rel:+.3g}% {100 * env.down_rel:+.3g}% from {len(env.points_used)} points"
-            + (f" (missing {list(env.points_missing)})" if env.points_missing else ""),
+            f"{run.order:3s} {run.process}: {s.n_events} events, sigma = {s.xsec_pb:.6g} pb, {band}",
             err=True,
         )
         if details:
             click.echo(dumps(s.to_dict()), err=True, nl=False)
     _emit_table(
-        table, fmt, output, meta("ingest lhe", files, envelope=envelope, pdf_method=pdf_method)
-    )
-
-
-@click.command("differential")
-@click.argument("lo_file", type=click.Path(exists=True, dir_okay=False))
-@click.argument("nlo_file", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--histogram", help="Observable name (title before the first '|') [default: all in both]."
-)
-@click.option(
-    "--convention", type=click.Choice(CONVENTIONS), default="directional", show_default=True
-)
-@click.option(
-    "--envelope",
-    type=click.Choice(ENVELOPE_NAMES),
-    default="9-point",
-    show_default=True,
-)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False))
-@click.option(
-    "--figure-dir",
-    type=click.Path(file_okay=False),
-    help="Also draw each observable's bands and pulls here.",
-)
-@handle_errors
-def differential(
-    lo_file: str,
-    nlo_file: str | None,
-    histogram: str | None,
-    convention: str,
-    envelope: str,
-    fmt: str,
-    output: str | None,
-    figure_dir: str | None,
-) -> None:
-    """Bin-by-bin pulls of an observable from LO and NLO HwU histograms (MADatNLO.HwU).
-
-    Give two files (LO run, NLO run) or one file holding TYPE@LO and TYPE@NLO histograms.
-    """
-    import pandas as pd
-
-    from scaleuq.io.hwu import pair_histograms, read_hwu
-    from scaleuq.pull.differential import differential_pulls
-    from scaleuq.pull.pulls import records
-    from scaleuq.report.render import dumps, text_table
-
-    pairs = pair_histograms(read_hwu(lo_file), read_hwu(nlo_file) if nlo_file else None, histogram)
-    frames = []
-    for lo, nlo in pairs:
-        frame = differential_pulls(lo, nlo, convention=convention, points=envelope)
-        frame.insert(0, "histogram", lo.name)
-        frames.append(frame)
-        if figure_dir:
-            from pathlib import Path
-
-            from scaleuq.report.plotting import plot_differential, save_figure
-
-            safe = "".join(c if c.isalnum() else "_" for c in lo.name).strip("_") or "histogram"
-            data = {"histogram": lo.name, "bins": records(frame)}
-            sidecar = {
-                **meta(
-                    "differential",
-                    (lo_file, nlo_file or lo_file),
-                    convention=convention,
-                    envelope=envelope,
-                ),
-                "data": data,
-            }
-            for path in save_figure(
-                plot_differential(frame, lo.name),
-                Path(figure_dir) / f"differential_{safe}",
-                sidecar,
-            ):
-                click.echo(f"wrote {path}", err=True)
-    table = pd.concat(frames, ignore_index=True)
-    if fmt == "json":
-        text = dumps(
-            {
-                **meta(
-                    "differential",
-                    (lo_file, nlo_file or lo_file),
-                    convention=convention,
-                    envelope=envelope,
-                ),
-                "bins": records(table),
-            }
-        )
-    elif fmt == "csv":
-        text = table.to_csv(index=False, float_format="%.6g")
-    else:
-        rows = [
-            [r.histogram, f"{r.xmin:g}-{r.xmax:g}", f"{r.lo:.4g}", f"+{100 * r.lo_up_rel:.3g}% -{100 * r.lo_dn_rel:.3g}%",
-             f"{r.nlo:.4g}", f"{r.k_factor:.3g}", "undef" if r.pull != r.pull else f"{r.pull:.3g}"]
-            for r in table.itertuples()
-        ]  # fmt: skip
-        text = (
-            text_table(
-                ["histogram", "bin", "LO", "LO scale", "NLO", "K", "pull"],
-                rows,
-                right={2, 3, 4, 5, 6},
-            )
-            + "\n"
-        )
-    emit(text, output)
+        result, fmt, output,
+        meta("ingest lhe", files, envelope=envelope, pdf_method=pdf_method, process=process,
+             n_final=n_final, order=order),
+    )  # fmt: skip
+    if result.skipped:  # files that failed: the table holds the others; say so and exit 1
+        for failed in result.skipped:
+            click.echo(f"scaleuq: error: {failed.reason} (file left out of the table)", err=True)
+        sys.exit(1)

@@ -102,11 +102,22 @@ def load_dataset(name: str) -> pd.DataFrame:
 
 
 def load_bundled(role: str = "pulls") -> pd.DataFrame:
-    """All bundled datasets of one role, concatenated (duplicates are an error)."""
+    """All bundled datasets of one role, concatenated (duplicates are an error).
+
+    Args:
+        role: ``pulls`` (processes with LO and NLO information) or ``reference`` (the QCD
+            reference set of Ghosh et al., arXiv:2210.15167, Table 1).
+
+    Raises:
+        OptionError: an unknown role.
+    """
     import pandas as pd
 
     from scaleuq.io.tables import check_duplicates
 
+    roles = dict.fromkeys(d.role for d in DATASETS.values())
+    if role not in roles:
+        raise OptionError(f"unknown bundled role '{role}'; choose one of {', '.join(roles)}")
     frames = [load_dataset(d.name) for d in DATASETS.values() if d.role == role]
     frame = pd.concat(frames, ignore_index=True)
     check_duplicates(frame)

@@ -8,6 +8,7 @@ scale-variation columns are found by name (``dyn=``, ``muR=``, ``muF=``), never 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,21 @@ from pathlib import Path
 import numpy as np
 
 from scaleuq.errors import OptionError, ScaleUQError
+from scaleuq.util.numbers import NUMBER, parse_number
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?"
+log = logging.getLogger(__name__)
+
 _SCALE_COL = re.compile(
-    rf"(?:dyn\s*=\s*(-?\d+)\s+)?mu_?r\s*=\s*({_NUM})\s+mu_?f\s*=\s*({_NUM})", re.I
+    rf"(?:dyn\s*=\s*(-?\d+)\s+)?mu_?r\s*=\s*({NUMBER})\s+mu_?f\s*=\s*({NUMBER})(?![\w.+-])", re.I
 )
+#: Anything that looks like a scale column, to refuse one whose numbers cannot be read.
+_SCALE_LIKE = re.compile(r"mu_?[rf]\s*=", re.I)
+#: Bin values that MadGraph writes for a failed bin; kept (the pull of such a bin is undefined).
+_NON_FINITE = {"nan": np.nan, "inf": np.inf, "infinity": np.inf}
+#: An NLO histogram whose total rate is below this fraction of the LO one is flagged: it is
+#: probably not a full NLO prediction (e.g. only the virtual or real part, or a TYPE@NLO that
+#: holds the correction alone).
+NLO_RATE_MIN_K = 0.2
 
 
 class HwUError(ScaleUQError):
@@ -46,6 +57,23 @@ class Histogram:
     stat: np.ndarray
     scales: dict[tuple[int | None, float, float], np.ndarray]
     source: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe representation (non-finite bin values become None)."""
+        from scaleuq.util.jsonio import to_jsonable
+
+        return {
+            "name": self.name,
+            "type": self.type,
+            "source": self.source,
+            "edges": to_jsonable(self.edges),
+            "central": to_jsonable(self.central),
+            "stat": to_jsonable(self.stat),
+            "scales": [
+                {"dyn": d, "k_r": r, "k_f": f, "values": to_jsonable(v)}
+                for (d, r, f), v in self.scales.items()
+            ],
+        }
 
     def envelope(
         self, points: str = "9-point", dyn: int | None = "auto"
@@ -85,6 +113,7 @@ def read_hwu(path: str | Path) -> list[Histogram]:
         raise HwUError(f"{path}: no such file")
     columns: list[str] | None = None
     hists: list[Histogram] = []
+    first_seen: dict[tuple[str, str], int] = {}
     block: list[list[float]] | None = None
     title = ""
     start = 0
@@ -111,14 +140,23 @@ def read_hwu(path: str | Path) -> list[Histogram]:
         if line.startswith("<\\histogram>") or line.startswith("</histogram>"):
             if block is None:
                 raise HwUError(f"{path}:{number}: <\\histogram> without <histogram>")
-            hists.append(_make(path, start, title, nbins, block, columns))
+            hist = _make(path, start, title, nbins, block, columns)
+            key = (hist.name, hist.type.upper())
+            if key in first_seen:
+                raise HwUError(
+                    f"{path}:{start}: histogram '{hist.name}'"
+                    + (f" (TYPE@{hist.type})" if hist.type else "")
+                    + f" appears twice (first at line {first_seen[key]}); give each a name of its own"
+                )
+            first_seen[key] = start
+            hists.append(hist)
             block = None
             continue
         if block is not None and line and not line.startswith("#"):
             try:
-                block.append([float(v.replace("D", "E").replace("d", "e")) for v in line.split()])
-            except ValueError:
-                raise HwUError(f"{path}:{number}: non-numeric bin row") from None
+                block.append([_bin_value(v) for v in line.split()])
+            except ValueError as exc:
+                raise HwUError(f"{path}:{number}: non-numeric bin row ({exc})") from None
     if block is not None:
         raise HwUError(f"{path}: histogram at line {start} is not closed (no <\\histogram>)")
     if not hists:
@@ -126,10 +164,20 @@ def read_hwu(path: str | Path) -> list[Histogram]:
     return hists
 
 
+def _bin_value(token: str) -> float:
+    """One bin value: a number (Fortran ``D`` exponents too) or MadGraph's NaN/Infinity."""
+    special = _NON_FINITE.get(token.lower().lstrip("+-"))
+    if special is not None:
+        return -special if token.startswith("-") else special
+    return parse_number(token)
+
+
 def _make(
     path: Path, start: int, title: str, nbins: int, rows: list[list[float]], columns: list[str]
 ) -> Histogram:
     where = f"{path}:{start}"
+    if nbins == 0:
+        raise HwUError(f"{where}: the histogram has no bins")
     if len(rows) != nbins:
         raise HwUError(f"{where}: {len(rows)} bin rows, the <histogram> line says {nbins}")
     if any(len(r) < len(columns) for r in rows):
@@ -152,8 +200,14 @@ def _make(
     scales = {}
     for i, col in enumerate(columns):
         m = _SCALE_COL.search(col)
+        if m is None and _SCALE_LIKE.search(col) and "pdf" not in col.lower():
+            raise HwUError(f"{where}: cannot read the scales of column {col.strip()[:60]!r}")
         if m and "pdf" not in col.lower():
-            key = (int(m.group(1)) if m.group(1) else None, float(m.group(2)), float(m.group(3)))
+            key = (
+                int(m.group(1)) if m.group(1) else None,
+                parse_number(m.group(2)),
+                parse_number(m.group(3)),
+            )
             scales.setdefault(key, data[:, i])
     parts = [p.strip() for p in title.split("|")]
     htype = next(
@@ -183,4 +237,31 @@ def pair_histograms(
         common = [name]
     if not common:
         raise OptionError("no histogram name appears in both the LO and the NLO input")
-    return [(lo_h[n], nlo_h[n]) for n in common]
+    pairs = [(lo_h[n], nlo_h[n]) for n in common]
+    for lo, nlo in pairs:
+        if (warning := nlo_rate_warning(lo, nlo)) is not None:
+            log.warning("%s", warning)
+    return pairs
+
+
+def total_rate(hist: Histogram) -> float:
+    """Sum over the finite bins of value times bin width (the histogram's total rate when its
+    values are per unit of the observable, as MadGraph writes them; a ratio of two such rates
+    does not depend on that normalisation)."""
+    widths = np.diff(hist.edges)
+    ok = np.isfinite(hist.central)
+    return float(np.sum(hist.central[ok] * widths[ok]))
+
+
+def nlo_rate_warning(lo: Histogram, nlo: Histogram) -> str | None:
+    """A warning when the NLO histogram's total rate is below :data:`NLO_RATE_MIN_K` times the
+    LO one: such a ``TYPE@NLO`` histogram is probably not a full NLO prediction, and its pulls
+    (of order -1/band) would be meaningless. None otherwise."""
+    lo_rate, nlo_rate = total_rate(lo), total_rate(nlo)
+    if lo_rate <= 0 or nlo_rate >= NLO_RATE_MIN_K * lo_rate:
+        return None
+    return (
+        f"{nlo.source}: the NLO histogram '{nlo.name}' has {nlo_rate / lo_rate:.2g} times the "
+        f"total rate of the LO one ({lo.source}); it may not be a full NLO prediction (only a "
+        "correction, or one part of it), so its pulls would not mean what they say"
+    )

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scaleuq.errors import OptionError
+from scaleuq.util.jsonio import to_jsonable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,13 +67,40 @@ def check_convention(convention: str) -> str:
     return convention
 
 
-def relative_shift(table: pd.DataFrame) -> np.ndarray:
-    """K - 1 per row: from the cross sections where given, else from ``k_minus_1``."""
-    lo = table["lo_xsec_pb"].to_numpy(float)
-    nlo = table["nlo_xsec_pb"].to_numpy(float)
+def central_value(table: pd.DataFrame, order: str) -> np.ndarray:
+    """The central value of ``order`` per row: the cross section in pb where given, else the
+    dimensionless ``{order}_value`` (NaN where neither is)."""
+    nan = np.full(len(table), np.nan)
+    xsec = table[f"{order}_xsec_pb"].to_numpy(float) if f"{order}_xsec_pb" in table else nan
+    value = table[f"{order}_value"].to_numpy(float) if f"{order}_value" in table else nan
+    return np.where(np.isfinite(xsec), xsec, value)
+
+
+def relative_shift(
+    table: pd.DataFrame, from_order: str = "lo", to_order: str = "nlo"
+) -> np.ndarray:
+    """K - 1 per row (K = T_to / T_from): from the central values where given, else (LO -> NLO
+    only) from ``k_minus_1``."""
+    lo = central_value(table, from_order)
+    nlo = central_value(table, to_order)
     with np.errstate(invalid="ignore", divide="ignore"):
         absolute = nlo / lo - 1.0
+    if (from_order, to_order) != ("lo", "nlo"):
+        return np.where(np.isfinite(absolute), absolute, np.nan)
     return np.where(np.isfinite(absolute), absolute, table["k_minus_1"].to_numpy(float))
+
+
+def first_nonvanishing(table: pd.DataFrame) -> list[str | None]:
+    """Per row, the lowest order whose central value is given and non-zero (None if none).
+
+    The first-non-vanishing-order rule: an order whose value is exactly zero has no term
+    (F_L at LO has no O(alpha_s^0) term); a pull from it is undefined, not infinite.
+    """
+    from scaleuq.choices import ORDERS
+
+    values = np.column_stack([central_value(table, o) for o in ORDERS])
+    ok = np.isfinite(values) & (values != 0)
+    return [ORDERS[int(np.argmax(r))] if r.any() else None for r in ok]
 
 
 def select_uncertainty(
@@ -108,6 +136,9 @@ def pull_values(
     scale: np.ndarray,
     pdf: np.ndarray | None = None,
     missing_lo: np.ndarray | None = None,
+    *,
+    vanishing: list[str | None] | None = None,
+    labels: tuple[str, str] = ("LO", "NLO"),
 ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
     """Pulls from shifts and relative uncertainties, with the reason where undefined.
 
@@ -116,6 +147,9 @@ def pull_values(
         scale: relative scale uncertainty used for each process.
         pdf: relative PDF uncertainty to add in quadrature, or None.
         missing_lo: True where the row has an NLO but no LO cross section (for the reason).
+        vanishing: per row, None, or the first non-vanishing order where the lower order's
+            value is exactly zero (:func:`first_nonvanishing`).
+        labels: names of the lower and higher order in the reasons.
 
     Returns:
         ``(delta, pull, reason)``; ``pull`` is NaN exactly where ``reason`` is not None.
@@ -124,22 +158,35 @@ def pull_values(
     reason: list[str | None] = []
     no_lo = np.zeros(len(shift), dtype=bool) if missing_lo is None else missing_lo
     others = pdf if pdf is not None else scale
-    for s, d, sc, p, nl in zip(shift, delta, scale, others, no_lo, strict=True):
-        if nl:
-            reason.append("no LO cross section")
+    lo_, nlo_ = labels
+    zero = [None] * len(shift) if vanishing is None else vanishing
+    for s, d, sc, p, nl, first in zip(shift, delta, scale, others, no_lo, zero, strict=True):
+        if first is not None:
+            reason.append(
+                f"{lo_} vanishes (no {lo_} term; the first non-vanishing order is "
+                f"{first.upper()}): no {lo_} band to test"
+            )
+        elif nl:
+            reason.append(f"no {lo_} cross section")
         elif not np.isfinite(s):
-            reason.append("no NLO information")
+            reason.append(f"no {nlo_} information")
         elif not np.isfinite(sc):
-            reason.append("LO scale uncertainty missing for this convention")
+            reason.append(f"{lo_} scale uncertainty missing for this convention")
         elif pdf is not None and not np.isfinite(p):
-            reason.append("LO PDF uncertainty missing (needed by include_pdf)")
+            reason.append(f"{lo_} PDF uncertainty missing (needed by include_pdf)")
         elif d <= 0:
-            reason.append("LO uncertainty is zero")
+            reason.append(f"{lo_} uncertainty is zero")
         else:
             reason.append(None)
     ok = np.array([r is None for r in reason], dtype=bool)
     pull = np.full(len(shift), np.nan)
-    pull[ok] = shift[ok] / delta[ok]
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        pull[ok] = shift[ok] / delta[ok]
+    # An uncertainty so small that the ratio overflows a double is no band to test: undefined,
+    # with its reason, never an infinite pull.
+    for i in np.flatnonzero(ok & ~np.isfinite(pull)):
+        pull[i] = np.nan
+        reason[i] = f"{lo_} uncertainty too small for a finite pull ({delta[i]:.3g})"
     return delta, pull, reason
 
 
@@ -150,10 +197,11 @@ def pdf_uncertainty(table: pd.DataFrame, shift: np.ndarray, convention: str) -> 
     return select_uncertainty(shift, up, dn, convention)[0]
 
 
-def lo_missing(table: pd.DataFrame) -> np.ndarray:
-    """True for rows with an NLO but no LO cross section (their pull is undefined)."""
-    lo = table["lo_xsec_pb"].to_numpy(float)
-    return np.isnan(lo) & np.isfinite(table["nlo_xsec_pb"].to_numpy(float))
+def lo_missing(table: pd.DataFrame, from_order: str = "lo", to_order: str = "nlo") -> np.ndarray:
+    """True for rows with an NLO but no LO central value (their pull is undefined); likewise
+    for any pair of orders."""
+    lo = central_value(table, from_order)
+    return np.isnan(lo) & np.isfinite(central_value(table, to_order))
 
 
 @dataclass(frozen=True)
@@ -216,11 +264,15 @@ class PullResult:
             errors of both cross sections (NaN for relative-only rows).
         convention: the Delta sigma convention.
         include_pdf: whether the PDF uncertainty was added in quadrature.
+        from_order, to_order: the pull is (T_to - T_from) / Delta T_from (default LO -> NLO);
+            the ``lo_*`` band columns of ``table`` hold the ``from_order`` band.
     """
 
     table: pd.DataFrame
     convention: str
     include_pdf: bool
+    from_order: str = "lo"
+    to_order: str = "nlo"
 
     @property
     def summary(self) -> PullSummary:
@@ -238,30 +290,24 @@ class PullResult:
         return {
             "convention": self.convention,
             "include_pdf": self.include_pdf,
+            "from_order": self.from_order,
+            "to_order": self.to_order,
             "summary": self.summary.to_dict(),
             "processes": records(self.table),
         }
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of a DataFrame as JSON-safe dicts (NaN/NA -> None, numpy scalars -> Python)."""
+    """Rows of a DataFrame as JSON-safe dicts (NaN/NA -> None, numpy scalars -> Python), through
+    the one serialiser :func:`scaleuq.util.jsonio.to_jsonable`."""
     return [
-        {key: _json_value(value) for key, value in row.items()}
+        {str(key): to_jsonable(value) for key, value in row.items()}
         for row in frame.to_dict(orient="records")
     ]
 
 
-def _json_value(value: Any) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float):
-        return value if np.isfinite(value) else None
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    return None if _isna(value) else value
-
-
-def _isna(value: Any) -> bool:
+def _isna(value: object) -> bool:
+    """True for None/NaN/NA (used by :mod:`scaleuq.pull.reference` for optional cells)."""
     import pandas as pd
 
     try:
@@ -275,6 +321,8 @@ def pulls(
     *,
     convention: str = "directional",
     include_pdf: bool = False,
+    from_order: str = "lo",
+    to_order: str = "nlo",
 ) -> PullResult:
     """Compute the scale pull of every process in a canonical table.
 
@@ -283,23 +331,49 @@ def pulls(
         convention: which LO variation is Delta sigma (see module docstring); default
             ``directional`` as in Ghosh et al., arXiv:2210.15167.
         include_pdf: add the LO PDF uncertainty (same convention) in quadrature.
+        from_order, to_order: the two orders compared (:data:`scaleuq.choices.ORDERS`),
+            ``to_order`` above ``from_order``; default LO -> NLO. Where ``from_order``'s value
+            is exactly zero (F_L at LO) the pull is undefined with the first non-vanishing
+            order as the reason.
 
     Returns:
         A :class:`PullResult`, rows in the input order.
     """
+    from scaleuq.choices import ORDERS
     from scaleuq.io.process import classify_process
 
     check_convention(convention)
-    shift = relative_shift(table)
-    up = table["lo_scale_up_rel"].to_numpy(float)
-    dn = table["lo_scale_dn_rel"].to_numpy(float)
+    if from_order not in ORDERS or to_order not in ORDERS:
+        raise OptionError(f"orders are {', '.join(ORDERS)}; got {from_order} -> {to_order}")
+    if ORDERS.index(to_order) <= ORDERS.index(from_order):
+        raise OptionError(f"--to ({to_order}) must be a higher order than --from ({from_order})")
+    fo, to = from_order, to_order
+    if f"{fo}_scale_up_rel" not in table:
+        raise OptionError(f"the table has no {fo.upper()} scale uncertainties ({fo}_scale_*)")
+    shift = relative_shift(table, fo, to)
+    up = table[f"{fo}_scale_up_rel"].to_numpy(float)
+    dn = table[f"{fo}_scale_dn_rel"].to_numpy(float)
     scale, direction = select_uncertainty(shift, up, dn, convention)
-    pdf = pdf_uncertainty(table, shift, convention) if include_pdf else None
-    missing_lo = lo_missing(table)
-    delta, pull, reason = pull_values(shift, scale, pdf, missing_lo)
+    pdf = None
+    if include_pdf:
+        pup = table[f"{fo}_pdf_up_rel"].to_numpy(float)
+        pdn = table[f"{fo}_pdf_dn_rel"].to_numpy(float)
+        pdf = select_uncertainty(shift, pup, pdn, convention)[0]
+    missing_lo = lo_missing(table, fo, to)
+    lo = central_value(table, fo)
+    vanishing = [
+        first if v == 0 and first is not None else None
+        for v, first in zip(lo, first_nonvanishing(table), strict=True)
+    ]
+    labels = (fo.upper(), to.upper())
+    delta, pull, reason = pull_values(
+        shift, scale, pdf, missing_lo, vanishing=vanishing, labels=labels
+    )
 
-    lo, nlo = table["lo_xsec_pb"].to_numpy(float), table["nlo_xsec_pb"].to_numpy(float)
-    dlo, dnlo = table["lo_mc_err_pb"].to_numpy(float), table["nlo_mc_err_pb"].to_numpy(float)
+    nlo = central_value(table, to)
+    nan = np.full(len(table), np.nan)
+    dlo = table[f"{fo}_mc_err_pb"].to_numpy(float) if f"{fo}_mc_err_pb" in table else nan
+    dnlo = table[f"{to}_mc_err_pb"].to_numpy(float) if f"{to}_mc_err_pb" in table else nan
     with np.errstate(invalid="ignore", divide="ignore"):
         k_err = (nlo / lo) * np.hypot(dnlo / nlo, dlo / lo)
         mc_err = np.where(np.isfinite(pull), k_err / delta, np.nan)
@@ -309,10 +383,13 @@ def pulls(
     out["k_factor"] = 1.0 + shift
     out["k_minus_1"] = shift
     for col in ("lo_scale_up_rel", "lo_scale_dn_rel", "lo_pdf_up_rel", "lo_pdf_dn_rel"):
-        out[col] = table[col].to_numpy(float)
+        source = col.replace("lo_", f"{fo}_", 1)
+        out[col] = table[source].to_numpy(float) if source in table else nan
     out["direction"] = direction
     out["delta_rel"] = delta
     out["pull"] = pull
     out["pull_mc_err"] = mc_err
     out["reason"] = reason
-    return PullResult(out[list(PULL_COLUMNS)].reset_index(drop=True), convention, include_pdf)
+    return PullResult(
+        out[list(PULL_COLUMNS)].reset_index(drop=True), convention, include_pdf, fo, to
+    )

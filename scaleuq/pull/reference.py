@@ -13,7 +13,9 @@ are flagged as tail processes.
 Choices (all keyword options of :func:`reference_correct`):
 
 * the reference set: by default the bundled QCD table (Table 1 of Ghosh et al.), or any table,
-  or a selection from the input tables (:func:`select_reference`);
+  or a selection from the input tables (:func:`select_reference`, parsed by the grammar of
+  :mod:`scaleuq.pull.select`, never evaluated as Python); :func:`resolve_reference` turns the
+  command-line options into one of these;
 * how n is counted (:data:`N_MODES`): ``final-state`` (default, as published) or
   ``alphas-power``, the LO power of alpha_s, taken from the ``alphas_power`` column and, where
   that is empty, inferred as the number of final-state QCD partons (valid for tree-level QCD
@@ -23,6 +25,7 @@ Choices (all keyword options of :func:`reference_correct`):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +48,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from scaleuq.choices import N_MODES
-
-SELECTION_SHORTCUTS = {"qcd": "process_class == 'qcd'"}
 
 #: Columns added by the correction to the pull table (see :class:`ReferenceCorrection`).
 REFERENCE_COLUMNS = (
@@ -156,21 +157,67 @@ def reference_average(reference: pd.DataFrame, *, n_mode: str = "final-state") -
 
 
 def select_reference(table: pd.DataFrame, expression: str) -> pd.DataFrame:
-    """Select reference processes from a table with a pandas query expression.
+    """Select reference processes from a table with a selection expression.
 
-    The expression may use every canonical column plus ``process_class`` (see
-    :mod:`scaleuq.process`); the shortcut ``qcd`` means ``process_class == 'qcd'``, i.e. only
-    QCD final states. Example: ``"process_class == 'qcd' and n_final <= 3"``.
+    The expression is parsed by the grammar of :mod:`scaleuq.pull.select` (comparisons
+    ``== != < <= > >=``, ``in [...]``, ``and``/``or``/``not``, parentheses, numbers and quoted
+    strings) and evaluated as boolean masks, never as Python. It may use every canonical column
+    plus ``process_class`` (see :mod:`scaleuq.io.process`); the shortcut ``qcd`` means
+    ``process_class == 'qcd'``, i.e. only QCD final states. Example:
+    ``"process_class == 'qcd' and n_final <= 3"``.
+
+    Raises:
+        OptionError: the expression is not in the grammar or names an unknown column (one line
+            with the character position).
     """
     from scaleuq.io.process import classify_process
+    from scaleuq.pull.select import parse_selection, select_rows
 
-    query = SELECTION_SHORTCUTS.get(expression.strip(), expression)
+    parse_selection(expression)  # syntax errors first, before any work on the table
     frame = table.assign(process_class=[classify_process(p) for p in table["process"]])
-    try:
-        selected = frame.query(query, engine="python")
-    except Exception as exc:  # pandas raises many types for a bad expression
-        raise OptionError(f"cannot evaluate reference selection {expression!r}: {exc}") from None
-    return selected.drop(columns="process_class")
+    mask = select_rows(frame, expression)
+    return table.loc[mask]
+
+
+def resolve_reference(
+    table: pd.DataFrame,
+    reference: pd.DataFrame | ReferenceAverage | str | os.PathLike[str] | None = None,
+    reference_select: str | None = None,
+) -> pd.DataFrame | ReferenceAverage:
+    """The reference set that the options name, as the commands take them.
+
+    Args:
+        table: the input table (the processes to correct), from which ``reference_select``
+            selects.
+        reference: a table, a precomputed average, a path to a table file, or None for the
+            bundled QCD table of Ghosh et al. (arXiv:2210.15167, Table 1).
+        reference_select: a selection expression over ``table`` (:func:`select_reference`).
+
+    Raises:
+        OptionError: both ``reference`` and ``reference_select`` are given.
+    """
+    if reference is not None and reference_select is not None:
+        raise OptionError("give --reference or --reference-select, not both")
+    if reference_select is not None:
+        return select_reference(table, reference_select)
+    if reference is None:
+        from scaleuq.io.datasets import load_bundled
+
+        return load_bundled("reference")
+    if isinstance(reference, (str, os.PathLike)):
+        from scaleuq.io.tables import read_table
+
+        return read_table(reference)
+    return reference
+
+
+def reference_label(reference: str | os.PathLike[str] | None, reference_select: str | None) -> str:
+    """How the provenance records a reference choice: the file, the selection or the default."""
+    if reference_select is not None:
+        return reference_select
+    if reference is None:
+        return "bundled:ghosh2022_qcd_reference"
+    return str(reference)
 
 
 @dataclass(frozen=True)
@@ -226,23 +273,30 @@ class ReferenceCorrection:
 def reference_correct(
     table: pd.DataFrame,
     *,
-    reference: pd.DataFrame | ReferenceAverage | None = None,
+    reference: pd.DataFrame | ReferenceAverage | str | os.PathLike[str] | None = None,
+    reference_select: str | None = None,
     convention: str = "directional",
     include_pdf: bool = False,
     n_mode: str = "final-state",
     threshold: float = 3.0,
+    from_order: str = "lo",
+    to_order: str = "nlo",
 ) -> ReferenceCorrection:
     """Recompute pulls with the reference-process uncertainty and flag the tail.
 
     Args:
         table: canonical cross-section table of the processes to correct.
-        reference: the reference set (a table, or a precomputed average); default the bundled
-            QCD table of Ghosh et al. (arXiv:2210.15167, Table 1).
+        reference: the reference set (a table, a precomputed average, or the path of a table
+            file); default the bundled QCD table of Ghosh et al. (arXiv:2210.15167, Table 1).
+        reference_select: instead of ``reference``, select the reference set from ``table``
+            with an expression (:func:`select_reference`).
         convention: Delta sigma convention (:data:`scaleuq.pull.CONVENTIONS`), applied to the
             reference uncertainties n * <up> and n * <dn> as to the original ones.
         include_pdf: add each process's own LO PDF uncertainty in quadrature.
         n_mode: how n is counted, for the reference set and the processes alike.
         threshold: processes with |t_ref| above this are flagged (default 3).
+        from_order, to_order: the orders of the pulls (:func:`scaleuq.pull.pulls.pulls`); the
+            reference bands are LO bands, so the correction is meant for LO -> NLO.
 
     Returns:
         A :class:`ReferenceCorrection`.
@@ -252,10 +306,7 @@ def reference_correct(
     check_convention(convention)
     if not threshold > 0:
         raise OptionError(f"the tail threshold must be positive, got {threshold}")
-    if reference is None:
-        from scaleuq.io.datasets import load_bundled
-
-        reference = load_bundled("reference")
+    reference = resolve_reference(table, reference, reference_select)
     average = (
         reference
         if isinstance(reference, ReferenceAverage)
@@ -263,14 +314,19 @@ def reference_correct(
     )
     if average.n_mode != n_mode:
         raise OptionError(f"the reference average counts n as {average.n_mode}, not {n_mode}")
-    before = pulls(table, convention=convention, include_pdf=include_pdf)
+    before = pulls(
+        table, convention=convention, include_pdf=include_pdf, from_order=from_order,
+        to_order=to_order,
+    )  # fmt: skip
     out = before.table.copy()
     shift = out["k_minus_1"].to_numpy(float)
     n, inferred = count_n(table, n_mode)
     ref_up, ref_dn = n * average.per_particle_up, n * average.per_particle_dn
     scale, _ = select_uncertainty(shift, ref_up, ref_dn, convention)
     pdf = pdf_uncertainty(out, shift, convention) if include_pdf else None
-    delta, pull_ref, reason = pull_values(shift, scale, pdf, lo_missing(table))
+    delta, pull_ref, reason = pull_values(
+        shift, scale, pdf, lo_missing(table, from_order, to_order)
+    )
     reason = [
         "n is unknown (cannot read the final state)"
         if not np.isfinite(ni)

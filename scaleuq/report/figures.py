@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scaleuq._version import __version__
+from scaleuq.errors import OptionError
+from scaleuq.report.render import coverage_markdown
 from scaleuq.util.atomic import atomic_write_text
 
 if TYPE_CHECKING:
@@ -18,8 +21,19 @@ if TYPE_CHECKING:
     from scaleuq.pull.reference import ReferenceCorrection
     from scaleuq.stats.study import FitStudy
 
+
+def _coverage_toys(correction: Any, studies: Any, out: Path, sidecar: Any, seed: int) -> list[Path]:
+    from scaleuq.report.plot_analysis import coverage_toys_step
+
+    return coverage_toys_step(correction, studies, out, sidecar, seed)
+
+
+#: Further report steps after the paper figures: name -> function(correction, studies,
+#: output_dir, sidecar_base, seed) returning the files it wrote.
+REPORT_STEPS: dict[str, Callable[..., list[Path]]] = {"coverage toys": _coverage_toys}
 #: Steps of :func:`figures`, for progress bars.
-STEPS = ("pulls and reference correction", "fits before", "fits after", "figures", "summary")
+STEPS = ("pulls and reference correction", "fits before", "fits after", "figures",
+         *REPORT_STEPS, "summary")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,9 @@ def figures(
     output_dir: str | Path = "reports",
     convention: str = "directional",
     include_pdf: bool = False,
-    reference: pd.DataFrame | None = None,
+    reference: pd.DataFrame | str | os.PathLike[str] | None = None,
+    reference_select: str | None = None,
+    n_mode: str = "final-state",
     threshold: float = 3.0,
     n_bootstrap: int = 2000,
     n_gof: int = 1000,
@@ -75,14 +91,22 @@ def figures(
     Args:
         table: canonical table; default the bundled published processes.
         output_dir: where to write.
-        convention, include_pdf, reference, threshold: as for
-            :func:`scaleuq.reference.reference_correct`.
-        n_bootstrap, n_gof, seed: as for :func:`scaleuq.study.fit`.
+        convention, include_pdf, reference, reference_select, n_mode, threshold: as for
+            :func:`scaleuq.pull.reference.reference_correct` (``reference`` a table or the
+            path of one; the reference figure needs the table, so not a precomputed average).
+            ``n_mode`` counts n for the correction and for the reference figure alike.
+        n_bootstrap, n_gof, seed: as for :func:`scaleuq.stats.study.fit`.
         inputs: names of the input files, recorded in the sidecars.
         progress: called with the name of each step as it starts.
     """
     from scaleuq.io.datasets import load_bundled
-    from scaleuq.pull.reference import count_n, reference_correct
+    from scaleuq.pull.reference import (
+        ReferenceAverage,
+        count_n,
+        reference_correct,
+        reference_label,
+        resolve_reference,
+    )
     from scaleuq.report.render import dumps
     from scaleuq.stats.coverage import coverage_curve
     from scaleuq.stats.study import fit_stage
@@ -92,12 +116,24 @@ def figures(
     step = progress or (lambda _name: None)
     out = Path(output_dir)
     table = load_bundled("pulls") if table is None else table
-    if reference is None:
-        reference = load_bundled("reference")
+    if isinstance(reference, ReferenceAverage):
+        raise OptionError("figures needs the reference table (it plots each reference process)")
+    if reference is None or isinstance(reference, (str, os.PathLike)):
+        label = reference_label(reference, reference_select)
+    else:
+        label = "table given by the caller"
+    reference = resolve_reference(table, reference, reference_select)
     options = dict(
         convention=convention, include_pdf=include_pdf, threshold=threshold,
         n_bootstrap=n_bootstrap, n_gof=n_gof, seed=seed,
     )  # fmt: skip
+    # The published defaults (n counted as final-state particles, the bundled QCD reference
+    # set) are not listed, so that the default report stays byte for byte as it was; any
+    # other choice is recorded in the options of every sidecar.
+    if n_mode != "final-state":
+        options["n_mode"] = n_mode
+    if label != reference_label(None, None):
+        options["reference"] = label
     sidecar_base = {
         "scaleuq_version": __version__,
         "inputs": inputs or ["bundled:pulls"],
@@ -110,6 +146,7 @@ def figures(
         reference=reference,
         convention=convention,
         include_pdf=include_pdf,
+        n_mode=n_mode,
         threshold=threshold,
     )
     studies: dict[str, FitStudy] = {}
@@ -139,7 +176,7 @@ def figures(
     )
     save(fig, "pulls_per_process", {"process": processes, "before": before, "after": after})
 
-    n_ref, _ = count_n(reference, "final-state", qcd_only=True)
+    n_ref, _ = count_n(reference, n_mode, qcd_only=True)
     up = reference["lo_scale_up_rel"].to_numpy(float)
     dn = reference["lo_scale_dn_rel"].to_numpy(float)
     fig = plotting.plot_reference(n_ref, up, dn, correction.reference)
@@ -158,7 +195,10 @@ def figures(
     fig = plotting.plot_calibration(curves, {k: v.calibration for k, v in studies.items()})
     save(fig, "calibration", {k: c.to_dict() for k, c in curves.items()})
 
-    step(STEPS[4])
+    for name, run_step in REPORT_STEPS.items():
+        step(name)
+        files.extend(run_step(correction, studies, out, sidecar_base, seed))
+    step(STEPS[-1])
     result = FiguresResult(out, tuple(files), correction, studies)
     summary_json = out / "summary.json"
     atomic_write_text(summary_json, dumps({**sidecar_base, **result.to_dict()}))
@@ -223,22 +263,7 @@ def summary_markdown(result: FiguresResult, meta: dict[str, Any]) -> str:
             f"Coverage {stage} (68% Clopper-Pearson intervals; the last row is a unit Gaussian):",
             "",
         ]
-        lines += [
-            "| group | n | \\|t\\|<1 | \\|t\\|<2 | \\|t\\|<3 |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        groups = dict.fromkeys(r.group for r in study.coverage)
-        for g in groups:
-            rows = [r for r in study.coverage if r.group == g]
-            cells = [
-                "-"
-                if r.fraction is None
-                else f"{100 * r.fraction:.0f}% [{100 * r.low:.0f}, {100 * r.high:.0f}]"
-                for r in rows
-            ]
-            lines.append(f"| {g} | {rows[0].n} | " + " | ".join(cells) + " |")
-        gauss = [f"{100 * r.gaussian:.1f}%" for r in study.coverage if r.group == "all"]
-        lines.append("| unit Gaussian | | " + " | ".join(gauss) + " |")
+        lines += coverage_markdown(study.coverage)
         lines += [""]
         for c in study.calibration:
             lines.append(

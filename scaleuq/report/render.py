@@ -1,18 +1,30 @@
-"""Render result objects as a human table, CSV or JSON (text only; no I/O, no click)."""
+"""Render result objects as a human table, CSV or JSON (text only; no I/O, no click).
+
+JSON goes through the one serialiser :func:`scaleuq.util.jsonio.dumps` (re-exported here as
+:func:`dumps`); coverage tables, in text and in markdown, through :func:`coverage_cells`.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from scaleuq.util.jsonio import dumps
+
 if TYPE_CHECKING:
     import pandas as pd
 
+    from scaleuq.pull.differential import DifferentialResult
     from scaleuq.pull.pulls import PullResult
     from scaleuq.pull.reference import ReferenceCorrection
+    from scaleuq.stats.coverage import CoverageRow
+    from scaleuq.stats.study import FitStudy
 
+__all__ = [
+    "coverage_cells", "coverage_markdown", "coverage_text", "dumps", "render_differential",
+    "render_fit", "render_pulls", "render_reference", "text_table",
+]  # fmt: skip
 
 
 def _pct(value: float) -> str:
@@ -45,19 +57,53 @@ def _sorted(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame.sort_values(column, key=lambda s: s.abs(), ascending=False, na_position="last")
 
 
-def dumps(payload: dict[str, Any]) -> str:
-    """JSON with NaN turned into null."""
+def coverage_headers(coverage: Sequence[CoverageRow]) -> list[str]:
+    """Column names of a coverage table: ``group``, ``n`` and ``|t|<k`` per threshold."""
+    thresholds = dict.fromkeys(r.threshold for r in coverage)
+    return ["group", "n", *(f"|t|<{k:g}" for k in thresholds)]
 
-    def clean(obj: Any) -> Any:
-        if isinstance(obj, float) and not math.isfinite(obj):
-            return None
-        if isinstance(obj, dict):
-            return {k: clean(v) for k, v in obj.items()}
-        if isinstance(obj, list | tuple):
-            return [clean(v) for v in obj]
-        return obj
 
-    return json.dumps(clean(payload), indent=2) + "\n"
+def coverage_cells(coverage: Sequence[CoverageRow], *, sep: str = ",") -> list[list[str]]:
+    """The cells of a coverage table, one row per group and a last row for a unit Gaussian.
+
+    Each cell is the fraction with |t| < k and its Clopper-Pearson interval in percent,
+    ``37% [24,51]`` (``sep`` between the bounds), or ``-`` where the group has no defined pull.
+    The one formatter behind :func:`coverage_text` and :func:`coverage_markdown`.
+    """
+    rows = []
+    for group in dict.fromkeys(r.group for r in coverage):
+        members = [r for r in coverage if r.group == group]
+        cells = [group, str(members[0].n)]
+        for r in members:
+            cells.append(
+                "-"
+                if r.fraction is None or r.low is None or r.high is None
+                else f"{100 * r.fraction:.0f}% [{100 * r.low:.0f}{sep}{100 * r.high:.0f}]"
+            )
+        rows.append(cells)
+    first = coverage[0].group if coverage else "all"
+    gauss = [f"{100 * r.gaussian:.1f}%" for r in coverage if r.group == first]
+    rows.append(["unit Gaussian", "", *gauss])
+    return rows
+
+
+def coverage_text(coverage: Sequence[CoverageRow]) -> str:
+    """A coverage table as fixed-width text (the ``scaleuq fit`` output)."""
+    return text_table(coverage_headers(coverage), coverage_cells(coverage), right={1})
+
+
+def coverage_markdown(coverage: Sequence[CoverageRow]) -> list[str]:
+    """A coverage table as markdown lines (the report README written by ``scaleuq figures``)."""
+
+    def row(cells: Sequence[str]) -> str:
+        return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
+
+    headers = [h.replace("|", "\\|") for h in coverage_headers(coverage)]
+    return [
+        row(headers),
+        row(["---"] * len(headers)),
+        *(row(cells) for cells in coverage_cells(coverage, sep=", ")),
+    ]
 
 
 def _undefined_lines(frame: pd.DataFrame, column: str, reason: str) -> list[str]:
@@ -87,7 +133,8 @@ def render_pulls(result: PullResult, fmt: str, meta: dict[str, Any]) -> str:
     ]
     headers = ["process", "id", "n", "class", "K", "Δσ/σ₀ used", "pull t", "(MC)"]
     lines = [
-        f"Scale pulls t = (σ_NLO − σ_LO)/Δσ_LO   convention: {result.convention}"
+        f"Scale pulls t = (σ_{result.to_order.upper()} − σ_{result.from_order.upper()})"
+        f"/Δσ_{result.from_order.upper()}   convention: {result.convention}"
         + (" + PDF in quadrature" if result.include_pdf else ""),
         "",
         text_table(headers, rows, right={2, 4, 5, 6}),
@@ -140,8 +187,8 @@ def render_reference(result: ReferenceCorrection, fmt: str, meta: dict[str, Any]
     return "\n".join(lines) + "\n"
 
 
-def render_fit(study: Any, fmt: str, meta: dict[str, Any]) -> str:
-    """Render a :class:`~scaleuq.study.FitStudy` (``table`` or ``json``; ``csv``: the fits)."""
+def render_fit(study: FitStudy, fmt: str, meta: dict[str, Any]) -> str:
+    """Render a :class:`~scaleuq.stats.study.FitStudy` (``table`` or ``json``; ``csv``: the fits)."""
     if fmt == "json":
         return dumps({**meta, **study.to_dict()})
     if fmt == "csv":
@@ -170,18 +217,6 @@ def render_fit(study: Any, fmt: str, meta: dict[str, Any]) -> str:
         )
         pval = "-" if f.gof_pvalue is None else f"{f.gof_pvalue:.3f}"
         rows.append([f.model, params, f"{f.loglike:.2f}", f"{f.aic:.2f}", f"{f.bic:.2f}", pval])
-    cov_rows = []
-    for group in dict.fromkeys(r.group for r in study.coverage):
-        cells = [group, str(next(r.n for r in study.coverage if r.group == group))]
-        for r in (r for r in study.coverage if r.group == group):
-            cells.append(
-                "-"
-                if r.fraction is None
-                else f"{100 * r.fraction:.0f}% [{100 * r.low:.0f},{100 * r.high:.0f}]"
-            )
-        cov_rows.append(cells)
-    gauss = [f"{100 * r.gaussian:.1f}%" for r in study.coverage if r.group == "all"]
-    cov_rows.append(["unit Gaussian", "", *gauss])
     cal = [
         f"  {100 * c.target:.1f}% coverage needs the LO band inflated by {c.factor:.3g} "
         f"(bootstrap 68%: {c.low:.3g} to {c.high:.3g})"
@@ -202,9 +237,27 @@ def render_fit(study: Any, fmt: str, meta: dict[str, Any]) -> str:
         f"parametric bootstrap with refits ({study.fits[0].gof_n_mc} pseudo samples)",
         "",
         "Coverage (68% Clopper-Pearson intervals):",
-        text_table(["group", "n", "|t|<1", "|t|<2", "|t|<3"], cov_rows, right={1}),
+        coverage_text(study.coverage),
         "",
         "Calibration:",
         *cal,
     ]
     return "\n".join(lines) + "\n"
+
+
+def render_differential(result: DifferentialResult, fmt: str, meta: dict[str, Any]) -> str:
+    """Render a :class:`~scaleuq.pull.differential.DifferentialResult` (``table``, ``csv``,
+    ``json``): one row per bin of every observable."""
+    if fmt == "json":
+        return dumps({**meta, **result.to_dict()})
+    table = result.table
+    if fmt == "csv":
+        return table.to_csv(index=False, float_format="%.6g")
+    rows = [
+        [r.histogram, f"{r.xmin:g}-{r.xmax:g}", f"{r.lo:.4g}",
+         f"+{100 * r.lo_up_rel:.3g}% -{100 * r.lo_dn_rel:.3g}%", f"{r.nlo:.4g}",
+         f"{r.k_factor:.3g}", _num(r.pull, 3)]
+        for r in table.itertuples()
+    ]  # fmt: skip
+    headers = ["histogram", "bin", "LO", "LO scale", "NLO", "K", "pull"]
+    return text_table(headers, rows, right={2, 3, 4, 5, 6}) + "\n"

@@ -2,7 +2,7 @@
 
 Coverage: the fraction of processes with |t| < 1, 2, 3, with exact binomial (Clopper-Pearson)
 intervals, against the unit-Gaussian expectation (68.27%, 95.45%, 99.73%), overall and per
-process class (:mod:`scaleuq.process`).
+process class (:mod:`scaleuq.io.process`).
 
 Calibration: if the LO bands were inflated by a factor s, a process is covered when |t| < s. The
 factor that covers a fraction p of the processes is the empirical p-quantile of |t| (numpy's
@@ -63,6 +63,10 @@ class CoverageRow:
     high: float | None
     gaussian: float
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return asdict(self)
+
 
 def coverage_table(
     pulls: np.ndarray,
@@ -122,6 +126,10 @@ class Calibration:
     n: int
     n_bootstrap: int
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return asdict(self)
+
 
 def calibrate(
     pulls: np.ndarray,
@@ -135,12 +143,18 @@ def calibrate(
     x = x[np.isfinite(x)]
     if x.size == 0:
         raise OptionError("calibration needs at least one defined pull")
-    rng = np.random.default_rng(seed)
-    boot = x[rng.integers(0, x.size, size=(max(n_bootstrap, 1), x.size))]
+    from scaleuq.stats.fitting import check_seed, chunk_rows, chunk_sizes
+
+    rng = np.random.default_rng(check_seed(seed))
+    # resamples in chunks (memory independent of n_bootstrap); quantiles per resample: (B, T)
+    qs_all = np.concatenate([
+        np.quantile(x[rng.integers(0, x.size, size=(size, x.size))], targets, axis=1).T
+        for size in chunk_sizes(max(n_bootstrap, 1), chunk_rows(x.size))
+    ])  # fmt: skip
     out = []
-    for target in targets:
+    for i, target in enumerate(targets):
         factor = float(np.quantile(x, target))
-        qs = np.quantile(boot, target, axis=1)
+        qs = qs_all[:, i]
         low, high = np.quantile(qs, [0.15866, 0.84134])
         out.append(Calibration(target, factor, float(low), float(high), int(x.size), n_bootstrap))
     return out

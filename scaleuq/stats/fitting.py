@@ -5,6 +5,9 @@
 * The bootstrap refits *all* resamples at once: :func:`minimize_batch` is a damped Newton
   (Levenberg-Marquardt) optimiser over a batch of samples, with derivatives from central finite
   differences evaluated in one vectorised call per iteration. No Python loop over resamples.
+* Memory stays bounded: resamples and pseudo samples are drawn and refitted in chunks of
+  :func:`chunk_rows` rows, so that no array grows with rows x resamples (100k pulls with 2000
+  resamples need no more memory than with 100 resamples).
 * Goodness of fit is calibrated for the fitted parameters by a parametric bootstrap: pseudo
   samples are drawn from the fitted model, *refitted*, and their Anderson-Darling statistic
   (computed with their own fitted parameters) is compared with the observed one. A naive KS
@@ -13,17 +16,103 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import math
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from scaleuq.errors import OptionError
-from scaleuq.stats.models import MODELS, SCALE_PARAMS, Model, get_model
+from scaleuq.stats.models import Model, get_model, model_names
 
 log = logging.getLogger(__name__)
+
+#: Float64 values one batched-optimiser call may hold per temporary array (32 MiB): the data
+#: repeated over every finite-difference shift, B x N x (1 + 2P + 2P(P - 1)).
+CHUNK_VALUES = 2**22
+#: Largest |pull| that can be fitted: squares of larger values overflow a double's sum.
+MAX_ABS_PULL = 1e100
+
+
+def check_seed(seed: Any) -> int:
+    """The seed as an int; negative or non-integer seeds are refused (numpy seeds are >= 0).
+
+    Raises:
+        OptionError: ``seed`` is negative, a bool or not an integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise OptionError(f"seed must be a non-negative integer, got {seed!r}")
+    if seed < 0:
+        raise OptionError(f"seed must be a non-negative integer, got {seed}")
+    return int(seed)
+
+
+def chunk_rows(n: int, n_shifts: int = 1) -> int:
+    """Rows of length ``n`` per chunk so that ``rows * n * n_shifts <= CHUNK_VALUES`` (>= 1)."""
+    return max(1, CHUNK_VALUES // max(1, n * n_shifts))
+
+
+def _n_shifts(model: Model) -> int:
+    """Function evaluations per sample in :func:`_derivatives` (centre, 2 per parameter, 4 per
+    pair)."""
+    p = model.n_params
+    return 1 + 2 * p + 2 * p * (p - 1)
+
+
+def chunk_sizes(total: int, size: int) -> Iterator[int]:
+    """Sizes of consecutive chunks of ``total`` items, each at most ``size``."""
+    for start in range(0, total, size):
+        yield min(size, total - start)
+
+
+@contextlib.contextmanager
+def native_output_to_log() -> Iterator[None]:
+    """Send what compiled code (Minuit2's C++ ``E VariableMetricBuilder ...`` lines) prints on
+    file descriptors 1 and 2, or through ``sys.stdout``/``sys.stderr``, to this module's debug
+    log, so that stdout stays pure JSON."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = [(fd, os.dup(fd)) for fd in (1, 2)]
+    except (OSError, ValueError, AttributeError):  # no real descriptors (embedded interpreter)
+        yield
+        return
+    py_out, py_err = io.StringIO(), io.StringIO()  # iminuit may print through sys.stdout
+    with tempfile.TemporaryFile() as sink:
+        try:
+            for fd, _ in saved:
+                os.dup2(sink.fileno(), fd)
+            with contextlib.redirect_stdout(py_out), contextlib.redirect_stderr(py_err):
+                yield
+        finally:
+            _flush_c_stdio()
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            for fd, copy in saved:
+                os.dup2(copy, fd)
+                os.close(copy)
+            sink.seek(0)
+            captured = sink.read().decode("utf-8", "replace")
+    captured += py_out.getvalue() + py_err.getvalue()
+    for line in captured.splitlines():
+        if line.strip():
+            log.debug("minuit: %s", line)
+
+
+def _flush_c_stdio() -> None:
+    """fflush(NULL): C++ ``std::cout`` writes through C stdio's buffer."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).fflush(None)
 
 
 def _derivatives(
@@ -84,8 +173,8 @@ def minimize_batch(
     Returns:
         ``(theta, nll, converged)`` with shapes (B, P), (B,), (B,).
     """
-    if model.name == "gauss":  # closed form: the sample mean and the ML standard deviation
-        theta = np.stack([x.mean(-1), np.maximum(x.std(-1), floor or 0.0)], -1)
+    if model.closed_form is not None:  # e.g. the Gaussian: mean and ML standard deviation
+        theta = model.closed_form(x, floor)
         return theta, model.nll(x, theta), np.ones(len(x), dtype=bool)
     z = model.to_internal(np.maximum(theta0, 1e-300) if floor is None else theta0)
     b, p = z.shape
@@ -141,17 +230,12 @@ def best_fit_batch(
 ) -> np.ndarray:
     """Fit every row of ``x`` (B, N) from several starts and keep the best: returns (B, P).
 
-    Starts: robust statistics of each row (and, for the mixture, core fractions 0.5 and 0.9)
-    when ``robust_starts``; plus ``extra_start`` (e.g. the fit to the full sample).
+    Starts: robust statistics of each row and the model's variants (:meth:`Model.starts`;
+    for the mixture, core fractions 0.5 and 0.9) when ``robust_starts``; plus ``extra_start`` (e.g. the fit to the full sample).
     """
     starts = []
     if robust_starts or extra_start is None:
-        starts.append(model.start(x))
-        if model.name == "gauss+cauchy":
-            for f in (0.5, 0.9):
-                s = model.start(x).copy()
-                s[:, 3] = f
-                starts.append(s)
+        starts.extend(model.starts(x))  # the robust start and the model's variants
     if extra_start is not None:
         starts.append(np.broadcast_to(extra_start, (x.shape[0], model.n_params)).copy())
     results = [minimize_batch(model, x, s, floor=floor) for s in starts]
@@ -201,7 +285,7 @@ class ModelFit:
     """The fit of one model to one set of pulls.
 
     Attributes:
-        model: model name (:data:`scaleuq.models.MODELS`).
+        model: model name (:data:`scaleuq.stats.models.MODELS`).
         n: number of pulls.
         params: one :class:`ParamEstimate` per parameter.
         loglike: maximum log-likelihood.
@@ -258,19 +342,20 @@ def _minuit_fit(model: Model, x: np.ndarray, start: np.ndarray, floor: float) ->
     minuit.errordef = Minuit.LIKELIHOOD
     for p in model.params:
         if p in model.positive:
-            minuit.limits[p] = (floor if p in SCALE_PARAMS else 1e-9, None)
+            minuit.limits[p] = (floor if p in model.scales else 1e-9, None)
         if p in model.unit_interval:
             minuit.limits[p] = (1e-6, 1 - 1e-6)
         if p in model.bounds:
             minuit.limits[p] = model.bounds[p]
-    minuit.migrad()
-    minuit.hesse()
-    ok = bool(minuit.valid)
-    if ok:
-        try:
-            minuit.minos()
-        except RuntimeError as exc:  # MINOS may fail at a limit
-            log.debug("MINOS failed for %s: %s", model.name, exc)
+    with native_output_to_log():
+        minuit.migrad()
+        minuit.hesse()
+        ok = bool(minuit.valid)
+        if ok:
+            try:
+                minuit.minos()
+            except RuntimeError as exc:  # MINOS may fail at a limit
+                log.debug("MINOS failed for %s: %s", model.name, exc)
     return minuit, ok
 
 
@@ -299,15 +384,33 @@ def fit_model(
         model: a model or its name.
         n_bootstrap: nonparametric bootstrap resamples for the parameter spread (0: none).
         n_gof: pseudo samples for the goodness-of-fit p-value (0: none).
-        seed: seed of the random generator; the same seed gives identical results.
+        seed: seed of the random generator (>= 0); the same seed gives identical results.
+            Resamples are drawn and refitted in chunks of :func:`chunk_rows` rows (a function
+            of the sample size and model only), so memory does not grow with the number of
+            resamples.
 
     Returns:
         A :class:`ModelFit`.
+
+    Raises:
+        OptionError: bad pulls (not 1-D, not finite, beyond :data:`MAX_ABS_PULL`, too few), a
+            negative seed or negative sample counts.
     """
     model = get_model(model) if isinstance(model, str) else model
-    x = np.asarray(x, dtype=float)
+    seed = check_seed(seed)
+    if n_bootstrap < 0 or n_gof < 0:
+        raise OptionError("n_bootstrap and n_gof must not be negative")
+    try:
+        x = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise OptionError("fits need a 1-D array of finite pulls") from None
     if x.ndim != 1 or not np.isfinite(x).all():
         raise OptionError("fits need a 1-D array of finite pulls")
+    if x.size and np.max(np.abs(x)) > MAX_ABS_PULL:
+        raise OptionError(
+            f"a pull of {np.max(np.abs(x)):.3g} cannot be fitted (|pull| must stay below "
+            f"{MAX_ABS_PULL:g}); check the LO uncertainties of the processes with the largest pulls"
+        )
     n = x.size
     if n < model.n_params + 1:
         raise OptionError(
@@ -327,22 +430,32 @@ def fit_model(
     loglike = -float(model.nll(x[None], theta[None])[0])
     k = model.n_params
 
+    rows = chunk_rows(n, _n_shifts(model))
     boot = None
     if n_bootstrap > 0:
-        idx = rng.integers(0, n, size=(n_bootstrap, n))
-        boot = best_fit_batch(model, x[idx], floor=floor, extra_start=theta, robust_starts=False)
+        boot = np.concatenate([
+            best_fit_batch(
+                model, x[rng.integers(0, n, size=(size, n))], floor=floor, extra_start=theta,
+                robust_starts=False,
+            )
+            for size in chunk_sizes(n_bootstrap, rows)
+        ])  # fmt: skip
 
     stat = float(anderson_darling(model, x[None], theta[None])[0])
     pvalue = None
     if n_gof > 0:
         natural = dict(zip(model.params, theta, strict=True))
-        sims = model.sample(rng, natural, (n_gof, n))
-        sim_theta = best_fit_batch(model, sims, floor=floor, extra_start=theta, robust_starts=False)
-        sim_stat = anderson_darling(model, sims, sim_theta)
-        pvalue = float((1 + np.sum(sim_stat >= stat)) / (n_gof + 1))
+        exceed = 0
+        for size in chunk_sizes(n_gof, rows):
+            sims = model.sample(rng, natural, (size, n))
+            sim_theta = best_fit_batch(
+                model, sims, floor=floor, extra_start=theta, robust_starts=False
+            )
+            exceed += int(np.sum(anderson_darling(model, sims, sim_theta) >= stat))
+        pvalue = float((1 + exceed) / (n_gof + 1))
 
     if boot is not None:
-        scales = [i for i, p in enumerate(model.params) if p in SCALE_PARAMS]
+        scales = [i for i, p in enumerate(model.params) if p in model.scales]
         at_floor = np.any(boot[:, scales] <= floor * (1 + 1e-9), axis=1)
     params = []
     for i, name in enumerate(model.params):
@@ -372,14 +485,16 @@ def fit_model(
 
 def fit_models(
     x: np.ndarray,
-    models: tuple[str, ...] = tuple(MODELS),
+    models: tuple[str, ...] | None = None,
     *,
     n_bootstrap: int = 1000,
     n_gof: int = 500,
     seed: int = 0,
 ) -> tuple[ModelFit, ...]:
-    """Fit several models; each gets its own child seed, so adding a model changes no other."""
-    seeds = np.random.SeedSequence(seed).spawn(len(models))
+    """Fit several models (default: every registered one); each gets its own child seed, so
+    adding a model changes no other."""
+    models = model_names() if models is None else tuple(models)
+    seeds = np.random.SeedSequence(check_seed(seed)).spawn(len(models))
     return tuple(
         fit_model(x, m, n_bootstrap=n_bootstrap, n_gof=n_gof, seed=int(s.generate_state(1)[0]))
         for m, s in zip(models, seeds, strict=True)

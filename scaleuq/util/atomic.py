@@ -1,13 +1,19 @@
-"""Atomic output: a file is either fully written or untouched."""
+"""Atomic output: a file is either fully written or untouched.
+
+Every writer checks its path first (:func:`scaleuq.util.paths.check_output`): an output that is
+one of the inputs, a directory, a symbolic link or a special file (FIFO, device, socket) is
+refused with :class:`~scaleuq.util.paths.OutputPathError` before anything is written.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import IO
+
+from scaleuq.util.paths import check_output
 
 
 def _default_mode() -> int:
@@ -20,12 +26,17 @@ _MODE = _default_mode()
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "w", *, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Iterator[IO]:
     """Open a temporary file beside ``path``; move it over ``path`` only on success.
 
-    If the body raises, the temporary file is removed and ``path`` is left as it was.
+    If the body raises, the temporary file is removed and ``path`` is left as it was. ``path``
+    is checked first against ``inputs`` (and the declared inputs of the command, see
+    :func:`scaleuq.util.paths.declared_inputs`); a refused path raises
+    :class:`~scaleuq.util.paths.OutputPathError` before anything is written.
     """
-    target = Path(path)
+    target = check_output(path, inputs=inputs)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -42,13 +53,17 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
         raise
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (UTF-8)."""
-    with atomic_open(path, "w") as handle:
+def atomic_write_text(
+    path: str | os.PathLike[str], text: str, *, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> None:
+    """Write ``text`` to ``path`` atomically (UTF-8); ``inputs`` as for :func:`atomic_open`."""
+    with atomic_open(path, "w", inputs=inputs) as handle:
         handle.write(text)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_open(path, "wb") as handle:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> None:
+    """Write ``data`` to ``path`` atomically; ``inputs`` as for :func:`atomic_open`."""
+    with atomic_open(path, "wb", inputs=inputs) as handle:
         handle.write(data)

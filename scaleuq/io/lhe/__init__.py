@@ -16,10 +16,18 @@ from scaleuq.io.lhe.reader import (
     read_header,
     read_lhe,
 )
-from scaleuq.io.lhe.variations import ENVELOPES, PDF_METHODS, Envelope, LHESummary, summarize_lhe
+from scaleuq.io.lhe.variations import (
+    ENVELOPES,
+    PDF_METHODS,
+    Envelope,
+    LHESummary,
+    ScaleWeights,
+    scale_weights,
+    summarize_lhe,
+)
 
 __all__ = [
     "BLOCK_BYTES", "ENVELOPES", "PDF_METHODS", "Envelope", "EventBlock", "LHEArrays", "LHEHeader",
-    "LHESummary", "WeightInfo", "decode_weight", "iter_blocks", "parse_header", "read_header",
-    "read_lhe", "summarize_lhe",
+    "LHESummary", "ScaleWeights", "WeightInfo", "decode_weight", "iter_blocks", "parse_header",
+    "read_header", "read_lhe", "scale_weights", "summarize_lhe",
 ]  # fmt: skip

@@ -13,17 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from scaleuq.errors import LHEError
+from scaleuq.util.numbers import NUMBER, parse_number
 
 _ATTR = re.compile(r"""([A-Za-z_]\w*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?"
-_TEXT_MUR = re.compile(rf"(?<![A-Za-z])mu_?r\s*=\s*({_NUM})", re.I)
-_TEXT_MUF = re.compile(rf"(?<![A-Za-z])mu_?f\s*=\s*({_NUM})", re.I)
+_TEXT_MUR = re.compile(rf"(?<![A-Za-z])mu_?r\s*=\s*({NUMBER})", re.I)
+_TEXT_MUF = re.compile(rf"(?<![A-Za-z])mu_?f\s*=\s*({NUMBER})", re.I)
 _TEXT_PDF = re.compile(r"(?<![A-Za-z])(?:pdf|pdfset|lhapdf)\s*=\s*(\d+)", re.I)
 _TEXT_DYN = re.compile(r"dyn(?:_scale(?:_choice)?)?\s*=\s*(-?\d+)", re.I)
-
-
-def _float(text: str) -> float:
-    return float(text.replace("d", "e").replace("D", "e"))
 
 
 @dataclass(frozen=True)
@@ -53,18 +49,35 @@ class WeightInfo:
         return self.k_r is not None and self.k_f is not None
 
 
+def _attr_number(wid: str, name: str, value: str, integer: bool = False) -> float:
+    """A numeric ``<weight>`` attribute, or LHEError naming the weight and the attribute."""
+    try:
+        number = parse_number(value)
+    except ValueError:
+        raise LHEError(f"weight '{wid}' has a non-numeric {name}={value[:40]!r}") from None
+    if integer and (number != int(number) or abs(number) > 2**31):
+        raise LHEError(f"weight '{wid}' has {name}={value[:40]!r}, which is not an integer id")
+    return number
+
+
 def decode_weight(wid: str, attrs: dict[str, str], text: str, group: str | None) -> WeightInfo:
-    """Decode one ``<weight>`` entry (attributes first, then text, then the id itself)."""
+    """Decode one ``<weight>`` entry (attributes first, then text, then the id itself).
+
+    Raises:
+        LHEError: a non-numeric ``MUR``/``MUF`` or a non-integer ``DYN_SCALE``/``PDF``.
+    """
     low = {k.lower(): v for k, v in attrs.items()}
-    k_r = _float(low["mur"]) if "mur" in low else None
-    k_f = _float(low["muf"]) if "muf" in low else None
-    dyn = int(float(low["dyn_scale"])) if "dyn_scale" in low else None
-    pdf = int(float(low["pdf"])) if "pdf" in low else None
+    k_r = _attr_number(wid, "MUR", low["mur"]) if "mur" in low else None
+    k_f = _attr_number(wid, "MUF", low["muf"]) if "muf" in low else None
+    dyn = (
+        int(_attr_number(wid, "DYN_SCALE", low["dyn_scale"], True)) if "dyn_scale" in low else None
+    )
+    pdf = int(_attr_number(wid, "PDF", low["pdf"], True)) if "pdf" in low else None
     for source in (text, wid):
         mr, mf = _TEXT_MUR.search(source), _TEXT_MUF.search(source)
         if k_r is None and k_f is None and (mr or mf):
-            k_r = _float(mr.group(1)) if mr else 1.0
-            k_f = _float(mf.group(1)) if mf else 1.0
+            k_r = parse_number(mr.group(1)) if mr else 1.0
+            k_f = parse_number(mf.group(1)) if mf else 1.0
         if pdf is None and (m := _TEXT_PDF.search(source)):
             pdf = int(m.group(1))
         if dyn is None and (m := _TEXT_DYN.search(source)):
@@ -150,7 +163,10 @@ def parse_header(text: bytes, path: Path) -> LHEHeader:
                 attrs = {a: b or c for a, b, c in _ATTR.findall(m.group(2))}
                 if "id" not in attrs:
                     raise LHEError(f"{path}: a <weight> in <initrwgt> has no id")
-                weights.append(decode_weight(attrs["id"].strip(), attrs, m.group(3), group))
+                try:
+                    weights.append(decode_weight(attrs["id"].strip(), attrs, m.group(3), group))
+                except LHEError as exc:
+                    raise LHEError(f"{path}: <initrwgt>: {exc}") from None
     ids = [w.id for w in weights]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
@@ -169,8 +185,8 @@ def parse_header(text: bytes, path: Path) -> LHEHeader:
         generator = (
             " ".join(filter(None, [attrs.get("name"), attrs.get("version")])) or m.group(2).strip()
         )
-    m = re.search(r"Integrated weight \(pb\)\s*:\s*(" + _NUM + ")", head)
-    integrated = _float(m.group(1)) if m else None
+    m = re.search(r"Integrated weight \(pb\)\s*:\s*(" + NUMBER + ")", head)
+    integrated = parse_number(m.group(1)) if m else None
 
     xsec = err = None
     pdf_id = None
@@ -189,7 +205,9 @@ def parse_header(text: bytes, path: Path) -> LHEHeader:
     except (IndexError, ValueError):
         raise LHEError(f"{path}: malformed <init> block (the beam line needs 10 numbers)") from None
     try:
-        procs = np.array([[_float(v) for v in ln[:4]] for ln in lines[1 : 1 + nprup]], dtype=float)
+        procs = np.array(
+            [[parse_number(v) for v in ln[:4]] for ln in lines[1 : 1 + nprup]], dtype=float
+        )
         if procs.shape != (nprup, 4):
             raise ValueError
         xsec = float(procs[:, 0].sum())

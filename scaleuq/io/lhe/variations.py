@@ -3,6 +3,8 @@
 sigma_k = sigma_0 * sum(w_k) / sum(w_0): ratios of weight sums are safe whether the weights are
 normalised to sum or to average to the cross section. Envelopes over 3, 7 or 9 (k_R, k_F)
 points of the run's own dynamical scale, with the points used and the points missing.
+:func:`scale_weights` is the one lookup of the nominal and scale-variation weights (also used
+by the decorrelation study's LHE samples).
 """
 
 from __future__ import annotations
@@ -109,12 +111,80 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
 
 
+@dataclass(frozen=True)
+class ScaleWeights:
+    """Where an LHE file's (k_R, k_F) scale weights are, at the run's own dynamical scale and
+    central PDF (see :func:`scale_weights`).
+
+    Attributes:
+        central_pdf: LHAPDF id taken as the central member: ``<init>``'s PDFSUP, else the one
+            PDF id all scale weights share, else None (then any PDF id is accepted).
+        points: (k_R, k_F) -> index into ``header.weights`` (and the weight columns of
+            :class:`~scaleuq.io.lhe.reader.EventBlock`), the first declared weight of each point.
+    """
+
+    central_pdf: int | None
+    points: dict[tuple[float, float], int]
+
+    def column(self, k_r: float, k_f: float) -> int | None:
+        """Index of the (k_R, k_F) weight (factors compared to 1e-6 relative), or None."""
+        return next(
+            (i for (r, f), i in self.points.items() if _close(r, k_r) and _close(f, k_f)), None
+        )
+
+    @property
+    def nominal(self) -> int | None:
+        """Index of the explicit (1, 1) weight, or None: then the event weight XWGTUP is the
+        nominal (MadGraph 3.5 files with 44 scale weights have no (1, 1) entry at the run's
+        own scale)."""
+        return self.column(1.0, 1.0)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe representation."""
+        return {
+            "central_pdf": self.central_pdf,
+            "points": [{"k_r": r, "k_f": f, "column": i} for (r, f), i in self.points.items()],
+        }
+
+
+def scale_weights(header: LHEHeader) -> ScaleWeights:
+    """The one lookup of nominal and scale-variation weights in an LHE header.
+
+    A weight counts when it is a (k_R, k_F) variation (:attr:`WeightInfo.is_scale`) at the
+    run's own dynamical scale (no ``DYN_SCALE``, or ``-1``) and at the central PDF (no PDF id,
+    or the central one). The central PDF is the ``<init>`` block's PDFSUP id, else the single
+    PDF id shared by all scale weights. Used by :func:`summarize_lhe` and by the decorrelation
+    study's LHE samples, so both read the same columns.
+    """
+    central = header.pdf_id
+    scale_pdfs = {w.pdf for w in header.weights if w.is_scale and w.pdf is not None}
+    if central is None and len(scale_pdfs) == 1:
+        central = next(iter(scale_pdfs))
+    points: dict[tuple[float, float], int] = {}
+    for i, w in enumerate(header.weights):
+        if not _is_central(w, central) or w.k_r is None or w.k_f is None:
+            continue
+        if not any(_close(w.k_r, r) and _close(w.k_f, f) for r, f in points):
+            points[(w.k_r, w.k_f)] = i
+    return ScaleWeights(central, points)
+
+
+def _is_central(w: WeightInfo, central_pdf: int | None) -> bool:
+    """A scale weight at the run's own dynamical scale and the central PDF."""
+    return (
+        w.is_scale
+        and w.dyn_scale is None
+        and (w.pdf is None or central_pdf is None or w.pdf == central_pdf)
+    )
+
+
 def summarize_lhe(
     path: str | Path,
     *,
     pdf_method: str = "replicas",
     block_bytes: int = BLOCK_BYTES,
     progress: Callable[[int], None] | None = None,
+    jobs: int | None = 1,
 ) -> LHESummary:
     """Stream an LHE file once and return the cross section of every scale/PDF variation.
 
@@ -129,13 +199,14 @@ def summarize_lhe(
             sets, MadGraph's default sets), ``hessian`` (symmetric eigenvector pairs:
             sqrt(sum (w+ - w-)^2)/2) or ``none``. LHAPDF's error type is not in the file, so
             this is the user's statement about the set.
-        block_bytes, progress: as for :func:`iter_blocks`.
+        block_bytes, progress, jobs: as for :func:`iter_blocks` (``jobs``: threads parsing
+            blocks; the sums do not depend on it).
     """
     if pdf_method not in PDF_METHODS:
         from scaleuq.errors import OptionError
 
         raise OptionError(f"unknown PDF method '{pdf_method}'; choose {', '.join(PDF_METHODS)}")
-    header, blocks = iter_blocks(path, block_bytes=block_bytes, progress=progress)
+    header, blocks = iter_blocks(path, block_bytes=block_bytes, progress=progress, jobs=jobs)
     k = len(header.weights)
     sums = np.zeros(k)
     nominal_sum = 0.0
@@ -156,28 +227,15 @@ def summarize_lhe(
     sigma0 = header.xsec_pb
     if not sigma0:
         raise LHEError(f"{header.path}: the <init> block gives no cross section")
-    central_pdf = header.pdf_id
-    scale_pdfs = {w.pdf for w in header.weights if w.is_scale and w.pdf is not None}
-    if central_pdf is None and len(scale_pdfs) == 1:
-        central_pdf = scale_pdfs.pop()
-
-    def is_central(w: WeightInfo) -> bool:
-        return w.dyn_scale is None and (
-            w.pdf is None or central_pdf is None or w.pdf == central_pdf
-        )
-
+    lookup = scale_weights(header)
+    central_pdf = lookup.central_pdf
     nominal = "event weight"
-    for i, w in enumerate(header.weights):
-        if w.is_scale and is_central(w) and _close(w.k_r, 1) and _close(w.k_f, 1):
-            nominal, nominal_sum = w.id, float(sums[i])
-            break
+    if (i0 := lookup.nominal) is not None:
+        nominal, nominal_sum = header.weights[i0].id, float(sums[i0])
     if nominal_sum == 0:
         raise LHEError(f"{header.path}: the nominal weights sum to zero; no ratio can be formed")
     xsec = {w.id: sigma0 * float(sums[i]) / nominal_sum for i, w in enumerate(header.weights)}
-    points: dict[tuple[float, float], float] = {}
-    for w in header.weights:
-        if w.is_scale and is_central(w):
-            points.setdefault((w.k_r, w.k_f), xsec[w.id])
+    points = {pt: xsec[header.weights[i].id] for pt, i in lookup.points.items()}
     envelopes = {}
     for name, definition in ENVELOPES.items():
         used, missing, values = [], [], []

@@ -1,0 +1,213 @@
+"""Commands that take the result into a user's analysis: recommend, export pyhf, fit-workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from scaleuq.choices import CONVENTIONS, FORMATS, N_MODES
+from scaleuq.cli._common import emit, handle_errors, meta
+
+_BANDS = ("raw", "reference", "calibrated")
+_CONSTRAINTS = ("unit-gauss", "gauss", "student-t", "cauchy")
+
+
+def _corpus_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--corpus",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Table(s) of processes with LO and NLO whose pulls calibrate the band "
+        "(default: the bundled data). Repeatable.",
+    )(func)
+
+
+@click.command("recommend")
+@click.argument("tables", nargs=-1, type=click.Path(dir_okay=False))
+@_corpus_option
+@click.option(
+    "--stage",
+    type=click.Choice(("after", "before")),
+    default="after",
+    show_default=True,
+    help="Calibrate the reference band (after the correction) or the raw band (before).",
+)
+@click.option(
+    "--convention", type=click.Choice(CONVENTIONS), default="directional", show_default=True
+)
+@click.option("--n-mode", type=click.Choice(N_MODES), default="final-state", show_default=True)
+@click.option(
+    "--bootstrap", "n_bootstrap", type=click.IntRange(min=1), default=2000, show_default=True
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@handle_errors
+def recommend(
+    tables: tuple[str, ...],
+    corpus: tuple[str, ...],
+    stage: str,
+    convention: str,
+    n_mode: str,
+    n_bootstrap: int,
+    seed: int,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Raw, reference and recommended (68%, 95%) scale bands for every process, NLO or not."""
+    from scaleuq.analysis.recommend import recommend_files
+    from scaleuq.report.render_analysis import render_recommendation
+
+    result = recommend_files(
+        tables, corpus=corpus, stage=stage, convention=convention, n_mode=n_mode,
+        n_bootstrap=n_bootstrap, seed=seed,
+    )  # fmt: skip
+    options = dict(corpus=list(corpus), stage=stage, convention=convention, n_mode=n_mode,
+                   bootstrap=n_bootstrap, seed=seed)  # fmt: skip
+    text = render_recommendation(result, fmt, meta("recommend", tables, **options))
+    emit(text, output, inputs=(*tables, *corpus))
+
+
+@click.group("export")
+def export() -> None:
+    """Export the scale uncertainty for a likelihood fit."""
+
+
+@export.command("pyhf")
+@click.argument("tables", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--process", help="A process of TABLES (default: of the bundled data).")
+@click.option("--hwu", type=click.Path(dir_okay=False), help="LO HwU file (per-bin histosys).")
+@click.option("--hwu-nlo", type=click.Path(dir_okay=False), help="Its NLO partner.")
+@click.option("--histogram", help="Histogram name in the HwU file(s).")
+@click.option("--lhe", type=click.Path(dir_okay=False), help="LO LHE file with scale weights.")
+@click.option("--lhe-nlo", type=click.Path(dir_okay=False), help="Its NLO partner.")
+@click.option("--n-final", type=click.IntRange(min=1), help="n for the reference band (HwU input).")
+@click.option(
+    "--envelope",
+    type=click.Choice(("3-point", "7-point", "9-point")),
+    default="9-point",
+    show_default=True,
+)
+@click.option(
+    "--band",
+    type=click.Choice(_BANDS),
+    default="reference",
+    show_default=True,
+    help="raw LO band, reference band, or calibrated = reference x s68.",
+)
+@click.option(
+    "--modifier",
+    type=click.Choice(("auto", "normsys", "histosys")),
+    default="auto",
+    show_default=True,
+    help="auto: normsys for one bin, histosys (bin-wise envelope) for several.",
+)
+@click.option(
+    "--lumi",
+    "lumi_fb",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Luminosity in fb^-1 turning cross sections into yields.",
+)
+@click.option(
+    "--observed",
+    type=click.Choice(("nominal", "nlo")),
+    default="nominal",
+    show_default=True,
+    help="Observations of a standalone workspace: the nominal yields or the NLO prediction.",
+)
+@click.option(
+    "--patch-into", type=click.Path(dir_okay=False), help="Write a JSON patch for this workspace."
+)
+@click.option("--sample", help="The sample of --patch-into that gets the modifier.")
+@_corpus_option
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@handle_errors
+def export_pyhf(
+    tables: tuple[str, ...],
+    process: str | None,
+    hwu: str | None,
+    hwu_nlo: str | None,
+    histogram: str | None,
+    lhe: str | None,
+    lhe_nlo: str | None,
+    n_final: int | None,
+    envelope: str,
+    band: str,
+    modifier: str,
+    lumi_fb: float,
+    observed: str,
+    patch_into: str | None,
+    sample: str | None,
+    corpus: tuple[str, ...],
+    seed: int,
+    output: str | None,
+) -> None:
+    """A pyhf workspace (or, with --patch-into, a JSON patch) carrying the scale uncertainty."""
+    from scaleuq.analysis.export import export_pyhf as run
+    from scaleuq.report.render_analysis import render_export
+    from scaleuq.util.jsonio import dumps
+
+    result = run(
+        tables=tables, process=process, hwu=hwu, hwu_nlo=hwu_nlo, histogram=histogram, lhe=lhe,
+        lhe_nlo=lhe_nlo, n_final=n_final, envelope=envelope, band=band, modifier=modifier,
+        lumi_fb=lumi_fb, observed=observed, patch_into=patch_into, sample=sample,
+        corpus=corpus, seed=seed,
+    )  # fmt: skip
+    inputs = tuple(p for p in (hwu, hwu_nlo, lhe, lhe_nlo, patch_into) if p)
+    emit(dumps(result.document), output, inputs=(*tables, *inputs, *corpus))
+    click.echo(render_export(result), err=True, nl=False)
+
+
+@click.command("fit-workspace")
+@click.argument("workspace", type=click.Path(dir_okay=False))
+@click.option(
+    "--constraint",
+    "constraints",
+    multiple=True,
+    type=click.Choice(_CONSTRAINTS),
+    help="Constraint on the scale nuisances (repeatable; default all four).",
+)
+@click.option(
+    "--band",
+    type=click.Choice(_BANDS),
+    default="reference",
+    show_default=True,
+    help="The band the workspace's scale nuisances are in units of (as exported).",
+)
+@click.option(
+    "--nuisance", "nuisances", multiple=True, help="Scale nuisance (default: every 'scale_*')."
+)
+@click.option("--measurement", help="Measurement of the workspace (default: its first).")
+@_corpus_option
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@handle_errors
+def fit_workspace(
+    workspace: str,
+    constraints: tuple[str, ...],
+    band: str,
+    nuisances: tuple[str, ...],
+    measurement: str | None,
+    corpus: tuple[str, ...],
+    seed: int,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """mu_hat and its profile-likelihood interval with Gaussian, Student-t or Cauchy scale constraints."""
+    from scaleuq.analysis.workspace_fit import fit_workspace as run
+    from scaleuq.report.render_analysis import render_workspace_fit
+
+    result = run(
+        workspace, constraints=constraints or tuple(_CONSTRAINTS), band=band,
+        nuisances=nuisances or None, measurement=measurement, corpus=corpus, seed=seed,
+    )  # fmt: skip
+    options = dict(constraints=list(constraints or _CONSTRAINTS), band=band, nuisances=list(nuisances),
+                   measurement=measurement, corpus=list(corpus), seed=seed)  # fmt: skip
+    text = render_workspace_fit(result, fmt, meta("fit-workspace", (workspace,), **options))
+    emit(text, output, inputs=(workspace, *corpus))

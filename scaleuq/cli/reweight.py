@@ -1,0 +1,209 @@
+"""``scaleuq reweight``: recompute MadGraph-style scale, PDF and alpha_s weights of LO events."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from scaleuq.cli._common import handle_errors
+
+
+def _floats(text: str | None, what: str) -> tuple[float, ...]:
+    if text is None or not text.strip():
+        return ()
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{what}: expected comma-separated numbers, got {text!r}"
+        ) from None
+
+
+def _ints(text: str, what: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{what}: expected comma-separated integers, got {text!r}"
+        ) from None
+
+
+@click.command("reweight")
+@click.argument("events", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Write the events with the new weights here (atomically; gzip if it ends in .gz).",
+)
+@click.option(
+    "--pdf",
+    "pdf",
+    required=True,
+    help="PDF set the events were generated with: SET, SET/MEMBER, a path, or an LHAPDF id.",
+)
+@click.option(
+    "--pdf-members",
+    type=click.Choice(("central", "all")),
+    default="central",
+    show_default=True,
+    help="all: one weight per member of the set (PDF uncertainty).",
+)
+@click.option(
+    "--other-pdf",
+    "other_pdfs",
+    multiple=True,
+    help="Another set: one weight with its central member (repeatable).",
+)
+@click.option("--mur", default="0.5,1,2", show_default=True, help="Factors of mu_R.")
+@click.option("--muf", default="0.5,1,2", show_default=True, help="Factors of mu_F.")
+@click.option(
+    "--dyn",
+    default="-1,1,2,3,4",
+    show_default=True,
+    help="MadGraph dynamical scale choices: -1 as generated, 1 sum E_T, 2 sum m_T, 3 half sum m_T, 4 sqrt(s-hat).",
+)
+@click.option(
+    "--alphas",
+    default=None,
+    help="alpha_s(M_Z) values: one weight each (hard-process alpha_s only).",
+)
+@click.option(
+    "--alps", default="1", show_default=True, help="MadGraph's factors of the CKKW alpha_s scales."
+)
+@click.option(
+    "--pdf-path",
+    "pdf_path",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Directory to search for PDF sets first (repeatable; then LHAPDF_DATA_PATH, then pythia8mc's pdfdata).",
+)
+@click.option(
+    "--pdf-backend",
+    type=click.Choice(("builtin", "lhapdf")),
+    default="builtin",
+    show_default=True,
+    help="builtin: scaleuq's numpy reader; lhapdf: the LHAPDF Python module.",
+)
+@click.option(
+    "--pdf-id",
+    type=int,
+    default=None,
+    help="LHAPDF id of the set's member 0 when it has no .info (default: the file's <init> id).",
+)
+@click.option(
+    "--alphas-mz",
+    type=float,
+    default=None,
+    help="alpha_s(M_Z) for a set without .info (default: from an NNPDF-style name, else 0.118).",
+)
+@click.option(
+    "--alphas-order",
+    type=click.IntRange(0, 2),
+    default=None,
+    help="LHAPDF AlphaS_OrderQCD for a set without .info (0: one loop).",
+)
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print the table row (cross section, envelopes, PDF uncertainty) as `ingest lhe` does; keep no file unless -o is given.",
+)
+@click.option(
+    "--pdf-method",
+    type=click.Choice(("replicas", "hessian")),
+    default=None,
+    help="How members combine in --summary (default: the set's ErrorType).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("csv", "json")),
+    default="csv",
+    show_default=True,
+    help="Format of the --summary row.",
+)
+@handle_errors
+def reweight_command(
+    events: str,
+    output: str | None,
+    pdf: str,
+    pdf_members: str,
+    other_pdfs: tuple[str, ...],
+    mur: str,
+    muf: str,
+    dyn: str,
+    alphas: str | None,
+    alps: str,
+    pdf_path: tuple[str, ...],
+    pdf_backend: str,
+    pdf_id: int | None,
+    alphas_mz: float | None,
+    alphas_order: int | None,
+    summary: bool,
+    pdf_method: str | None,
+    fmt: str,
+) -> None:
+    """Recompute the scale, PDF and alpha_s weights of an LO event file from its <mgrwt> blocks.
+
+    The file must come from MadEvent with use_syst = True. The weights are computed as
+    MadGraph's systematics module does and written as <initrwgt> weight groups and per-event
+    <rwgt> entries; everything else in the file is kept.
+    """
+    from scaleuq.reweight import reweight
+
+    if output is None and not summary:
+        raise click.UsageError("give an output file with -o, or --summary")
+    size = os.path.getsize(events)
+    bar: Any = None
+    progress = None
+    if size > 20 * 2**20:
+        bar = click.progressbar(length=size, label="reweighting", file=sys.stderr)
+        state = {"last": 0}
+
+        def progress(position: int) -> None:
+            bar.update(position - state["last"])
+            state["last"] = position
+
+    kwargs = dict(
+        pdf=pdf,
+        pdf_members=pdf_members,
+        other_pdfs=other_pdfs,
+        mur=_floats(mur, "--mur"),
+        muf=_floats(muf, "--muf"),
+        dyn=_ints(dyn, "--dyn"),
+        alps=_floats(alps, "--alps"),
+        alphas=_floats(alphas, "--alphas"),
+        pdf_path=list(pdf_path) or None,
+        pdf_backend=pdf_backend,
+        pdf_id=pdf_id,
+        alphas_mz=alphas_mz,
+        alphas_order=alphas_order,
+        summary=summary,
+        pdf_method=pdf_method,
+        progress=progress,
+    )
+    if bar is not None:
+        with bar:
+            result = reweight(events, output, **kwargs)
+    else:
+        result = reweight(events, output, **kwargs)
+    click.echo(
+        f"{result.n_events} events, {len(result.weights)} weights "
+        f"(ids {result.weights[0].id}-{result.weights[-1].id}) with {result.pdf['name']}"
+        + (f", wrote {result.output}" if result.output else "")
+        + f" in {result.seconds:.1f} s",
+        err=True,
+    )
+    if summary and result.table is not None:
+        from scaleuq.report.render import dumps
+
+        if fmt == "json":
+            click.echo(dumps(result.to_dict()), nl=False)
+        else:
+            click.echo(
+                result.table.drop(columns=["dataset"]).to_csv(index=False, float_format="%.6g"),
+                nl=False,
+            )

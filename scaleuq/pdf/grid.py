@@ -1,0 +1,634 @@
+"""LHAPDF6 ``lhagrid1`` member files and their interpolation, vectorised in numpy.
+
+A member file (``NAME_NNNN.dat``) holds a header (``PdfType: ...``, ``Format: lhagrid1``), then
+one block per Q subgrid separated by ``---`` lines: the x knots, the Q knots (GeV), the parton
+ids, and ``nx * nq`` lines of x f(x, Q) values (x outer, Q inner), one column per parton id.
+Subgrids meet at the heavy-quark thresholds, where the boundary Q knot appears in both.
+
+Interpolation (``interpolation="lhapdf"``, the default) is LHAPDF 6's ``logcubic``
+(LogBicubicInterpolator; A. Buckley et al., Eur. Phys. J. C75 (2015) 132, arXiv:1412.7420, as in
+the LHAPDF 6.4 sources ``GridPDF.cc`` and ``LogBicubicInterpolator.cc``): a cubic Hermite spline in
+log x whose knot derivatives are central differences (one-sided at the grid edges), evaluated on
+the four Q rows around the point, then a cubic Hermite spline in log Q^2 whose derivatives are
+central differences of those values (one-sided at a subgrid edge; bilinear when a subgrid has only
+two Q knots). Q on a subgrid boundary belongs to the upper subgrid. Because every step is linear
+in the grid values, each point is 16 weights on a 4 x 4 patch of knots, computed once and applied
+to all members and flavours.
+
+``interpolation="pythia"`` is the ``LHAGrid1`` class of Pythia 8.3 (PartonDistributions.cc): 4-point
+Lagrange polynomials in ln x and ln Q inside the grid, frozen at the Q and small-x borders
+(:class:`scaleuq.pdf.PDFSet` then also returns max(0, x f), as Pythia's ``PDF::xf`` does). It is
+kept to validate the reader against Pythia (Pythia's manual notes that "results are not exactly
+identical with LHAPDF6, owing to a different interpolation").
+
+Outside the grid (``extrapolation``): ``continuation`` (LHAPDF's ContinuationExtrapolator, the
+MSTW scheme of G. Watt: log-linear in x at small x, in Q^2 at large Q^2, anomalous-dimension
+continuation below the lowest Q), ``nearest`` (the value at the nearest grid point), or ``error``.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scaleuq.errors import ScaleUQError
+
+log = logging.getLogger(__name__)
+
+INTERPOLATIONS = ("lhapdf", "pythia")
+EXTRAPOLATIONS = ("continuation", "nearest", "error")
+
+#: Points per chunk when many members are evaluated at once (bounds the gathered patch array).
+_CHUNK_VALUES = 4_000_000
+
+
+class PDFError(ScaleUQError):
+    """A PDF set is missing, malformed, or asked for outside its range."""
+
+
+@dataclass(frozen=True)
+class Subgrid:
+    """One Q subgrid of a member.
+
+    Attributes:
+        q: Q knots in GeV, increasing.
+        start: index of the subgrid's first Q knot in the member's concatenated Q axis.
+    """
+
+    q: np.ndarray
+    start: int
+
+    @property
+    def logq2(self) -> np.ndarray:
+        """log(Q^2) of the knots."""
+        return 2.0 * np.log(self.q)
+
+
+@dataclass(frozen=True)
+class GridMember:
+    """One member's knots and values.
+
+    Attributes:
+        path: the ``.dat`` file.
+        x: x knots (shared by all subgrids).
+        subgrids: the Q subgrids, in increasing Q.
+        pids: parton ids of the value columns (LHAPDF numbering; 21 the gluon, 22 the photon).
+        values: (n_pids, n_x, n_q_total) x f(x, Q) on the knots, Q axis concatenated over
+            subgrids (a boundary knot appears once per subgrid).
+        header: the ``key: value`` lines before the first ``---``.
+    """
+
+    path: str
+    x: np.ndarray
+    subgrids: tuple[Subgrid, ...]
+    pids: tuple[int, ...]
+    values: np.ndarray
+    header: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def q_min(self) -> float:
+        """Lowest Q knot (GeV)."""
+        return float(self.subgrids[0].q[0])
+
+    @property
+    def q_max(self) -> float:
+        """Highest Q knot (GeV)."""
+        return float(self.subgrids[-1].q[-1])
+
+
+_COMMENT = re.compile(rb"(?m)^[ \t]*#[^\n]*\n?")
+
+
+def _split_blocks(raw: bytes) -> list[bytes]:
+    """Split at lines that are ``---`` (surrounding blanks allowed), without a regex scan of
+    every line (a member file has ~5000 lines and 2-4 separators)."""
+    parts: list[bytes] = []
+    start = pos = 0
+    while (i := raw.find(b"---", pos)) >= 0:
+        line_start = raw.rfind(b"\n", 0, i) + 1
+        line_end = raw.find(b"\n", i)
+        line_end = len(raw) if line_end < 0 else line_end
+        pos = i + 3
+        if raw[line_start:line_end].strip() == b"---":
+            parts.append(raw[start:line_start])
+            start = pos = line_end + 1
+    parts.append(raw[start:])
+    return parts
+
+
+def _numbers(text: bytes, path: Path, what: str) -> np.ndarray:
+    try:
+        return np.array(text.split(), dtype=np.float64)
+    except ValueError:
+        raise PDFError(f"{path}: non-numeric {what}") from None
+
+
+def read_member(path: str | Path) -> GridMember:
+    """Read one LHAPDF6 ``lhagrid1`` member file.
+
+    Raises:
+        PDFError: the file is missing, not ``lhagrid1``, or its blocks are inconsistent.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise PDFError(f"{path}: no such PDF member file")
+    raw = path.read_bytes()
+    if b"#" in raw:
+        raw = _COMMENT.sub(b"", raw)
+    parts = _split_blocks(raw)
+    header: dict[str, str] = {}
+    for line in parts[0].decode("utf-8", "replace").splitlines():
+        if ":" in line:
+            key, value = line.split(":", 1)
+            header[key.strip()] = value.strip()
+    fmt = header.get("Format", "lhagrid1")
+    if fmt != "lhagrid1":
+        raise PDFError(f"{path}: grid format '{fmt}' is not supported (only lhagrid1)")
+    if len(parts) < 3:
+        raise PDFError(f"{path}: not an LHAPDF6 grid file (no '---' separated blocks)")
+    blocks = [b for b in parts[1:] if b.strip()]
+    if not blocks:
+        raise PDFError(f"{path}: no subgrid blocks")
+    x_knots: np.ndarray | None = None
+    pids: tuple[int, ...] | None = None
+    subgrids: list[Subgrid] = []
+    arrays: list[np.ndarray] = []
+    start = 0
+    for k, block in enumerate(blocks, 1):
+        lines = block.strip().split(b"\n", 3)
+        if len(lines) < 4:
+            raise PDFError(f"{path}: subgrid {k} lacks its x, Q, flavour or data lines")
+        xs = _numbers(lines[0], path, f"x knots in subgrid {k}")
+        qs = _numbers(lines[1], path, f"Q knots in subgrid {k}")
+        try:
+            ids = tuple(int(v) for v in lines[2].split())
+        except ValueError:
+            raise PDFError(f"{path}: non-integer parton ids in subgrid {k}") from None
+        if x_knots is None:
+            x_knots, pids = xs, ids
+        elif xs.shape != x_knots.shape or not np.array_equal(xs, x_knots):
+            raise PDFError(f"{path}: subgrid {k} has different x knots (LHAPDF needs them equal)")
+        elif ids != pids:
+            raise PDFError(f"{path}: subgrid {k} lists different parton ids")
+        if len(xs) < 4 or len(qs) < 2:
+            raise PDFError(f"{path}: subgrid {k} needs at least 4 x knots and 2 Q knots")
+        if np.any(np.diff(xs) <= 0) or np.any(np.diff(qs) <= 0) or xs[0] <= 0 or qs[0] <= 0:
+            raise PDFError(f"{path}: knots of subgrid {k} are not positive and increasing")
+        try:
+            data = pd.read_csv(
+                io.BytesIO(lines[3]), sep=r"\s+", header=None, engine="c", dtype=np.float64
+            ).to_numpy()
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise PDFError(f"{path}: malformed values in subgrid {k} ({exc})") from None
+        if data.shape != (len(xs) * len(qs), len(ids)) or np.isnan(data).any():
+            raise PDFError(
+                f"{path}: subgrid {k} should have {len(xs) * len(qs)} lines of {len(ids)} "
+                f"values, found {data.shape[0]} lines of {data.shape[1]}"
+            )
+        arrays.append(data.reshape(len(xs), len(qs), len(ids)).transpose(2, 0, 1))
+        subgrids.append(Subgrid(qs, start))
+        start += len(qs)
+    for a, b in itertools.pairwise(subgrids):
+        if b.q[0] < a.q[-1] * (1 - 1e-9):
+            raise PDFError(f"{path}: Q subgrids overlap ({a.q[-1]} > {b.q[0]} GeV)")
+    assert x_knots is not None and pids is not None
+    values = np.ascontiguousarray(np.concatenate(arrays, axis=2))
+    return GridMember(str(path), x_knots, tuple(subgrids), pids, values, header)
+
+
+def pid_columns(pids: tuple[int, ...], query: np.ndarray) -> np.ndarray:
+    """Column of each queried parton id in ``pids`` (-1 where the grid lacks it).
+
+    LHAPDF conventions: 0 and 21 are the gluon; MadGraph's -21/-22 mean 21/22.
+    """
+    q = np.asarray(query, dtype=np.int64)
+    q = np.where(q == 0, 21, q)
+    q = np.where((q == -21) | (q == -22), -q, q)
+    lookup = {p: i for i, p in enumerate(pids)}
+    if 0 in lookup and 21 not in lookup:
+        lookup[21] = lookup[0]
+    keys = np.array(sorted(lookup), dtype=np.int64)
+    cols = np.array([lookup[k] for k in keys], dtype=np.int64)
+    pos = np.clip(np.searchsorted(keys, q), 0, len(keys) - 1)
+    return np.where(keys[pos] == q, cols[pos], -1)
+
+
+def _hermite(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    t2 = t * t
+    t3 = t2 * t
+    return 2 * t3 - 3 * t2 + 1, t3 - 2 * t2 + t, -2 * t3 + 3 * t2, t3 - t2
+
+
+def _x_weights_lhapdf(lx: np.ndarray, logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Base index ix-1 and weights (n, 4) on x knots ix-1..ix+2 (LHAPDF logcubic in x)."""
+    nx = len(lx)
+    ix = np.clip(np.searchsorted(lx, logx, side="right") - 1, 0, nx - 2)
+    dx1 = lx[ix + 1] - lx[ix]
+    t = (logx - lx[ix]) / dx1
+    h00, h10, h01, h11 = _hermite(t)
+    w = np.zeros((len(logx), 4))
+    # derivative at knot ix (times dx1): central, or forward at the first knot
+    first = ix == 0
+    dl = np.where(first, 1.0, lx[ix] - lx[np.maximum(ix - 1, 0)])
+    a_m1 = np.where(first, 0.0, -0.5 / dl)
+    a_0 = np.where(first, -1.0 / dx1, 0.5 / dl - 0.5 / dx1)
+    a_p1 = np.where(first, 1.0 / dx1, 0.5 / dx1)
+    # derivative at knot ix+1 (times dx1): central, or backward at the last knot
+    last = ix + 1 == nx - 1
+    dr = np.where(last, 1.0, lx[np.minimum(ix + 2, nx - 1)] - lx[ix + 1])
+    b_0 = np.where(last, -1.0 / dx1, -0.5 / dx1)
+    b_p1 = np.where(last, 1.0 / dx1, 0.5 / dx1 - 0.5 / dr)
+    b_p2 = np.where(last, 0.0, 0.5 / dr)
+    s = h10 * dx1
+    u = h11 * dx1
+    w[:, 0] = s * a_m1
+    w[:, 1] = h00 + s * a_0 + u * b_0
+    w[:, 2] = h01 + s * a_p1 + u * b_p1
+    w[:, 3] = u * b_p2
+    return ix - 1, w
+
+
+def _q_weights_lhapdf(
+    lq: np.ndarray, logq2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local base index iq-1, weights (n, 4) on Q rows iq-1..iq+2, and a mask of points whose
+    subgrid has only two Q knots (LHAPDF then falls back to bilinear in log x and log Q^2)."""
+    nq = len(lq)
+    iq = np.clip(np.searchsorted(lq, logq2, side="right") - 1, 0, nq - 2)
+    dq1 = lq[iq + 1] - lq[iq]
+    t = (logq2 - lq[iq]) / dq1
+    w = np.zeros((len(logq2), 4))
+    if nq == 2:
+        w[:, 1] = 1 - t
+        w[:, 2] = t
+        return iq - 1, w, np.ones(len(logq2), dtype=bool)
+    g00, g10, g01, g11 = _hermite(t)
+    lower = iq == 0
+    upper = iq + 1 == nq - 1
+    r0 = dq1 / np.where(lower, 1.0, lq[iq] - lq[np.maximum(iq - 1, 0)])
+    r2 = dq1 / np.where(upper, 1.0, lq[np.minimum(iq + 2, nq - 1)] - lq[iq + 1])
+    # vdl = forward (vh - vl) at the lower edge, else ((vh - vl) + (vl - vll) r0) / 2
+    dl_m1 = np.where(lower, 0.0, -0.5 * r0)
+    dl_0 = np.where(lower, -1.0, -0.5 + 0.5 * r0)
+    dl_p1 = np.where(lower, 1.0, 0.5)
+    # vdh = backward (vh - vl) at the upper edge, else ((vh - vl) + (vhh - vh) r2) / 2
+    dh_0 = np.where(upper, -1.0, -0.5)
+    dh_p1 = np.where(upper, 1.0, 0.5 - 0.5 * r2)
+    dh_p2 = np.where(upper, 0.0, 0.5 * r2)
+    w[:, 0] = g10 * dl_m1
+    w[:, 1] = g00 + g10 * dl_0 + g11 * dh_0
+    w[:, 2] = g01 + g10 * dl_p1 + g11 * dh_p1
+    w[:, 3] = g11 * dh_p2
+    return iq - 1, w, np.zeros(len(logq2), dtype=bool)
+
+
+def _lagrange4(knots: np.ndarray, base: np.ndarray, v: np.ndarray) -> np.ndarray:
+    w = np.ones((len(v), 4))
+    for i in range(4):
+        for j in range(4):
+            if i != j:
+                w[:, i] *= (v - knots[base + j]) / (knots[base + i] - knots[base + j])
+    return w
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Interpolation of n points as weights on 4 x 4 knot patches (member independent).
+
+    Attributes:
+        ix: (n,) first x knot of the patch; iq: (n,) first (global) Q knot of the patch.
+        weights: (n, 4, 4) weights on knots (ix + a, iq + b).
+    """
+
+    ix: np.ndarray
+    iq: np.ndarray
+    weights: np.ndarray
+
+
+def patch(
+    member: GridMember, x: np.ndarray, q2: np.ndarray, interpolation: str = "lhapdf"
+) -> Patch:
+    """Interpolation weights for points inside the grid (x and Q^2 clamped to it)."""
+    x = np.asarray(x, dtype=np.float64)
+    q2 = np.asarray(q2, dtype=np.float64)
+    n = len(x)
+    lx_knots = np.log(member.x)
+    ix = np.zeros(n, dtype=np.int64)
+    iq = np.zeros(n, dtype=np.int64)
+    weights = np.zeros((n, 4, 4))
+    if interpolation == "lhapdf":
+        xc = np.clip(x, member.x[0], member.x[-1])
+        bx, wx = _x_weights_lhapdf(lx_knots, np.log(xc))
+        lows = np.array([s.q[0] ** 2 for s in member.subgrids])
+        q2c = np.clip(q2, member.q_min**2, member.q_max**2)
+        which = np.clip(np.searchsorted(lows, q2c, side="right") - 1, 0, len(lows) - 1)
+        for k, sub in enumerate(member.subgrids):
+            sel = np.flatnonzero(which == k)
+            if not len(sel):
+                continue
+            bq, wq, linear = _q_weights_lhapdf(sub.logq2, np.log(q2c[sel]))
+            wxs = wx[sel]
+            if linear.any():  # LHAPDF's fallback: linear in log x too
+                lx_sel = np.log(xc[sel])
+                i0 = bx[sel] + 1
+                t = (lx_sel - lx_knots[i0]) / (lx_knots[i0 + 1] - lx_knots[i0])
+                lin = np.zeros_like(wxs)
+                lin[:, 1], lin[:, 2] = 1 - t, t
+                wxs = np.where(linear[:, None], lin, wxs)
+            ix[sel] = bx[sel]
+            iq[sel] = bq + sub.start
+            weights[sel] = wxs[:, :, None] * wq[:, None, :]
+        return Patch(ix, iq, weights)
+    if interpolation == "pythia":
+        nx = len(member.x)
+        inside_x = (x > member.x[0]) & (x < member.x[-1])
+        xc = np.clip(x, member.x[0], member.x[-1])
+        lo = np.clip(np.searchsorted(member.x, xc, side="right") - 1, 0, nx - 2)
+        m3x = np.where(lo == 0, 0, np.where(lo + 1 == nx - 1, nx - 4, lo - 1))
+        wx = _lagrange4(lx_knots, m3x, np.log(xc))
+        wx = np.where(inside_x[:, None], wx, 0.0)
+        wx[~inside_x, 0] = 1.0  # frozen at x_min (Pythia's default without extrapolation)
+        m3x = np.where(inside_x, m3x, np.where(x <= member.x[0], 0, nx - 1))
+        q = np.sqrt(q2)
+        divs = [s.q[-1] for s in member.subgrids[:-1]]
+        which = np.zeros(n, dtype=np.int64)
+        for k, d in enumerate(divs, 1):
+            which = np.where(q > d, k, which)
+        for k, sub in enumerate(member.subgrids):
+            sel = np.flatnonzero(which == k)
+            if not len(sel):
+                continue
+            lq = np.log(sub.q)
+            nq = len(lq)
+            qs = q[sel]
+            inside = (qs > member.q_min) & (qs < member.q_max)
+            qc = np.clip(qs, sub.q[0], sub.q[-1])
+            lo_q = np.clip(np.searchsorted(sub.q, qc, side="right") - 1, 0, nq - 2)
+            wq = np.zeros((len(sel), 4))
+            if nq < 4:
+                t = (np.log(qc) - lq[lo_q]) / (lq[lo_q + 1] - lq[lo_q])
+                wq[:, 0], wq[:, 1] = 1 - t, t
+                m3q = lo_q
+            else:
+                m3q = np.where(lo_q == 0, 0, np.where(lo_q + 1 == nq - 1, nq - 4, lo_q - 1))
+                wq = _lagrange4(lq, m3q, np.log(qc))
+            frozen_hi = ~inside & (qs >= member.q_max)
+            frozen_lo = ~inside & (qs <= member.q_min)
+            wq[~inside] = 0.0
+            wq[~inside, 0] = 1.0
+            m3q = np.where(frozen_hi, nq - 1, np.where(frozen_lo, 0, m3q))
+            ix[sel] = m3x[sel]
+            iq[sel] = m3q + sub.start
+            weights[sel] = wx[sel][:, :, None] * wq[:, None, :]
+        return Patch(ix, iq, weights)
+    raise PDFError(f"unknown interpolation '{interpolation}'; choose {', '.join(INTERPOLATIONS)}")
+
+
+def apply_patch(values: np.ndarray, cols: np.ndarray, p: Patch) -> np.ndarray:
+    """x f at the patch points for stacked member values.
+
+    Args:
+        values: (n_members, n_pids, n_x, n_q) knot values.
+        cols: (n,) value column per point (-1: flavour absent, gives 0).
+        p: the interpolation patch of the n points.
+
+    Returns:
+        (n_members, n) array.
+    """
+    m, _, nx, nq = values.shape
+    n = len(cols)
+    out = np.zeros((m, n))
+    if n == 0:
+        return out
+    flat = values.reshape(m, -1)
+    a = np.arange(4)
+    chunk = max(1, _CHUNK_VALUES // (16 * m))
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        c = cols[s:e]
+        ok = c >= 0
+        xi = np.clip(p.ix[s:e, None] + a, 0, nx - 1)  # (k, 4); clipped knots carry weight 0
+        qi = np.clip(p.iq[s:e, None] + a, 0, nq - 1)
+        idx = (np.maximum(c, 0)[:, None, None] * nx + xi[:, :, None]) * nq + qi[:, None, :]
+        w = p.weights[s:e].reshape(e - s, 16)
+        if m == 1:
+            out[0, s:e] = np.einsum("nk,nk->n", flat[0][idx.reshape(e - s, 16)], w)
+        else:
+            out[:, s:e] = np.einsum("mnk,nk->mn", flat[:, idx.reshape(e - s, 16)], w)
+        out[:, s:e][:, ~ok] = 0.0
+    return out
+
+
+def members_last(values: np.ndarray) -> np.ndarray:
+    """(n_members, n_pids, n_x, n_q) -> contiguous (n_pids, n_x, n_q, n_members), the layout of
+    the compiled kernels (all members of a knot side by side)."""
+    return np.ascontiguousarray(np.moveaxis(values, 0, -1), dtype=np.float64)
+
+
+def _interp(
+    member: GridMember,
+    values: np.ndarray,
+    cols: np.ndarray,
+    x: np.ndarray,
+    q2: np.ndarray,
+    interpolation: str,
+    rows: np.ndarray | None = None,
+    values_t: np.ndarray | None = None,
+) -> np.ndarray:
+    """Interpolate (points clamped to the grid; ``pythia``: frozen outside it) -> (n_rows, n)."""
+    from scaleuq.pdf import kernels
+
+    every = np.arange(values.shape[0])
+    rows = every if rows is None else np.asarray(rows, dtype=np.int64)
+    all_rows = len(rows) == len(every) and bool((rows == every).all())
+    n = len(x)
+    if not kernels.available():
+        return apply_patch(
+            values if all_rows else values[rows], cols, patch(member, x, q2, interpolation)
+        )
+    if values_t is None:
+        vt = members_last(values if all_rows else values[rows])
+    else:
+        vt = values_t if all_rows else np.ascontiguousarray(values_t[..., rows])
+    out = np.empty((n, len(rows)))
+    if n == 0:
+        return out.T
+    starts = np.array([s.start for s in member.subgrids], dtype=np.int64)
+    lens = np.array([len(s.q) for s in member.subgrids], dtype=np.int64)
+    lx = np.log(member.x)
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    if interpolation == "lhapdf":
+        lq2 = np.concatenate([s.logq2 for s in member.subgrids])
+        xc = np.clip(x, member.x[0], member.x[-1])
+        q2c = np.clip(q2, member.q_min**2, member.q_max**2)
+        kernels.hermite(vt, lx, lq2, starts, lens, cols, np.log(xc), np.log(q2c), out)
+    elif interpolation == "pythia":
+        lq = np.concatenate([np.log(s.q) for s in member.subgrids])
+        q = np.sqrt(q2)
+        inside_x = (x > member.x[0]) & (x < member.x[-1])
+        inside_q = (q > member.q_min) & (q < member.q_max)
+        xc = np.clip(x, member.x[0], member.x[-1])
+        qc = np.clip(q, member.q_min, member.q_max)
+        kernels.lagrange(
+            vt, lx, lq, starts, lens, cols, np.log(xc), np.log(qc), inside_x, inside_q, out
+        )
+    else:
+        raise PDFError(
+            f"unknown interpolation '{interpolation}'; choose {', '.join(INTERPOLATIONS)}"
+        )
+    return np.ascontiguousarray(out.T)
+
+
+def _extrapolate_linear(
+    v: np.ndarray, vl: float | np.ndarray, vh: float | np.ndarray, yl: np.ndarray, yh: np.ndarray
+) -> np.ndarray:
+    """LHAPDF ContinuationExtrapolator's ``_extrapolateLinear``: linear in log of the abscissa,
+    and in log y where both values exceed 1e-3."""
+    frac = (np.log(v) - np.log(vl)) / (np.log(vh) - np.log(vl))
+    positive = (yl > 1e-3) & (yh > 1e-3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logy = np.exp(
+            np.log(np.where(positive, yl, 1.0))
+            + frac * (np.log(np.where(positive, yh, 1.0)) - np.log(np.where(positive, yl, 1.0)))
+        )
+    return np.where(positive, logy, yl + frac * (yh - yl))
+
+
+def evaluate(
+    member: GridMember,
+    values: np.ndarray,
+    pid: np.ndarray,
+    x: np.ndarray,
+    q2: np.ndarray,
+    *,
+    interpolation: str = "lhapdf",
+    extrapolation: str = "continuation",
+    force_positive: int = 0,
+    rows: np.ndarray | None = None,
+    values_t: np.ndarray | None = None,
+) -> np.ndarray:
+    """x f(x, Q^2) of stacked members at arrays of points.
+
+    Args:
+        member: the grid layout (knots, subgrids, parton ids) shared by the members.
+        values: (n_members, n_pids, n_x, n_q) knot values (``member.values[None]`` for one).
+        pid, x, q2: equal-length arrays of parton id, momentum fraction and Q^2 (GeV^2).
+        interpolation: ``lhapdf`` or ``pythia`` (see the module docstring).
+        extrapolation: ``continuation``, ``nearest`` or ``error`` (``pythia``: always frozen).
+        force_positive: LHAPDF's ``ForcePositive``: 0 none, 1 negatives to 0, 2 to >= 1e-10.
+        rows: which members (first axis of ``values``) to evaluate; default all.
+        values_t: ``members_last(values)``, when the caller keeps it (saves a copy per call).
+
+    Returns:
+        (n_rows, n) x f values.
+    """
+    pid = np.atleast_1d(np.asarray(pid))
+    x = np.atleast_1d(np.asarray(x, dtype=np.float64))
+    q2 = np.atleast_1d(np.asarray(q2, dtype=np.float64))
+    pid, x, q2 = np.broadcast_arrays(pid, x, q2)
+    if extrapolation not in EXTRAPOLATIONS:
+        raise PDFError(
+            f"unknown extrapolation '{extrapolation}'; choose {', '.join(EXTRAPOLATIONS)}"
+        )
+    bad = ~np.isfinite(x) | ~np.isfinite(q2) | (x <= 0) | (x > 1) | (q2 < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise PDFError(
+            f"x = {x[i]!r}, Q^2 = {q2[i]!r} is not a physical point (0 < x <= 1, Q^2 >= 0)"
+        )
+    cols = pid_columns(member.pids, pid)
+    xmin, xmax = float(member.x[0]), float(member.x[-1])
+    q2min, q2max = member.q_min**2, member.q_max**2
+    inside = (x >= xmin) & (x <= xmax) & (q2 >= q2min) & (q2 <= q2max)
+    rows = np.arange(values.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+    if interpolation == "pythia" or extrapolation == "nearest" or inside.all():
+        out = _interp(member, values, cols, x, q2, interpolation, rows, values_t)
+    elif extrapolation == "error":
+        i = int(np.flatnonzero(~inside)[0])
+        raise PDFError(
+            f"{member.path}: x = {x[i]:.6g}, Q = {np.sqrt(q2[i]):.6g} GeV is outside the grid "
+            f"(x in [{xmin:.3g}, {xmax:.3g}], Q in [{member.q_min:.4g}, {member.q_max:.4g}] GeV)"
+        )
+    else:
+        out = np.empty((len(rows), len(x)))
+        out[:, inside] = _interp(
+            member, values, cols[inside], x[inside], q2[inside], interpolation, rows, values_t
+        )
+        out[:, ~inside] = _continuation(
+            member, values[rows], cols[~inside], x[~inside], q2[~inside]
+        )
+    if force_positive == 1:
+        out = np.maximum(out, 0.0)
+    elif force_positive == 2:
+        out = np.maximum(out, 1e-10)
+    return out
+
+
+def _continuation(
+    member: GridMember, values: np.ndarray, cols: np.ndarray, x: np.ndarray, q2: np.ndarray
+) -> np.ndarray:
+    """LHAPDF 6 ContinuationExtrapolator (MSTW scheme, G. Watt 2014), vectorised."""
+    xmin, xmin1, xmax = float(member.x[0]), float(member.x[1]), float(member.x[-1])
+    q2min, q2max = member.q_min**2, member.q_max**2
+    last = member.subgrids[-1].q
+    q2max1 = float(last[-2] ** 2)
+    if (x > xmax).any():
+        i = int(np.flatnonzero(x > xmax)[0])
+        raise PDFError(f"{member.path}: x = {x[i]!r} is above the last x knot {xmax}")
+
+    def ip(xx: np.ndarray | float, qq: np.ndarray | float, sel: np.ndarray) -> np.ndarray:
+        xx = np.broadcast_to(xx, sel.shape)
+        qq = np.broadcast_to(qq, sel.shape)
+        return _interp(member, values, cols[sel], xx[sel], qq[sel], "lhapdf")
+
+    out = np.empty((values.shape[0], len(x)))
+    small_x = x < xmin
+    high = q2 > q2max
+    low = q2 < q2min
+    # small x only
+    s = small_x & ~high & ~low
+    if s.any():
+        out[:, s] = _extrapolate_linear(x[s], xmin, xmin1, ip(xmin, q2, s), ip(xmin1, q2, s))
+    # large Q^2 only
+    s = ~small_x & high
+    if s.any():
+        out[:, s] = _extrapolate_linear(q2[s], q2max, q2max1, ip(x, q2max, s), ip(x, q2max1, s))
+    # both
+    s = small_x & high
+    if s.any():
+        f0 = _extrapolate_linear(q2[s], q2max, q2max1, ip(xmin, q2max, s), ip(xmin, q2max1, s))
+        f1 = _extrapolate_linear(q2[s], q2max, q2max1, ip(xmin1, q2max, s), ip(xmin1, q2max1, s))
+        out[:, s] = _extrapolate_linear(x[s], xmin, xmin1, f0, f1)
+    # small Q^2 (anomalous-dimension continuation)
+    s = low
+    if s.any():
+        sx = small_x[s]
+        xs = x[s]
+        fq = np.empty((values.shape[0], int(s.sum())))
+        fq1 = np.empty_like(fq)
+        both = s & small_x
+        only = s & ~small_x
+        if both.any():
+            fq[:, sx] = _extrapolate_linear(
+                x[both], xmin, xmin1, ip(xmin, q2min, both), ip(xmin1, q2min, both)
+            )
+            fq1[:, sx] = _extrapolate_linear(
+                x[both], xmin, xmin1, ip(xmin, 1.01 * q2min, both), ip(xmin1, 1.01 * q2min, both)
+            )
+        if only.any():
+            fq[:, ~sx] = ip(x, q2min, only)
+            fq1[:, ~sx] = ip(x, 1.01 * q2min, only)
+        del xs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            anom = np.where(np.abs(fq) >= 1e-5, np.maximum(-2.5, (fq1 - fq) / fq / 0.01), 1.0)
+        r = q2[s] / q2min
+        out[:, s] = fq * r ** (anom * r + 1.0 - r)
+    return out

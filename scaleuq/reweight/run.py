@@ -1,0 +1,453 @@
+"""``scaleuq reweight``: recompute scale, PDF and alpha_s weights of an LO event file.
+
+:func:`reweight` plans the weights the way MadGraph's systematics module does (``get_all_fct``:
+the (mu_R, mu_F, dynamical scale) product first, without the default point; then the members of
+the PDF set, the central one first; then other sets and alpha_s variations), streams the file,
+computes each block's weights with :func:`scaleuq.reweight.weights.weight_ratios` and writes
+them (:mod:`scaleuq.reweight.stream`). Memory is bounded by one block of events whatever the
+file size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from scaleuq.errors import LHEError, OptionError
+from scaleuq.pdf.alphas import AlphaS
+from scaleuq.pdf.sets import PDFSet, load_pdf
+from scaleuq.reweight.mgrwt import parse_mgrwt
+from scaleuq.reweight.scales import DYNAMICAL_SCALES
+from scaleuq.reweight.stream import (
+    EventStream,
+    beam_signs,
+    event_arrays,
+    new_header,
+    next_weight_id,
+    open_output,
+    splice,
+)
+from scaleuq.reweight.weights import Variation, kinematics, weight_ratios
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from scaleuq.io.lhe import LHESummary
+
+log = logging.getLogger(__name__)
+
+PDF_MEMBER_CHOICES = ("central", "all")
+#: MadGraph's systematics defaults for LO runs (systematics.py: mur, muf = 0.5, 1, 2; dyn =
+#: -1, 1, 2, 3, 4).
+DEFAULT_FACTORS = (0.5, 1.0, 2.0)
+DEFAULT_DYN = (-1, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class NewWeight:
+    """One weight written (or summed).
+
+    Attributes:
+        id: its ``<wgt id>``.
+        group: its ``<weightgroup>`` name.
+        k_r, k_f, dyn, k_alps: the scale choice (dyn -1: as generated).
+        pdf: ``SET/MEMBER``.
+        lhapdf_id: the member's LHAPDF id, if known.
+        alphas_mz: alpha_s(M_Z) of an alpha_s variation, else None.
+        xsec_pb: the cross section with this weight: sigma_0 * sum(w) / sum(XWGTUP).
+    """
+
+    id: str
+    group: str
+    k_r: float
+    k_f: float
+    dyn: int
+    k_alps: float
+    pdf: str
+    lhapdf_id: int | None
+    alphas_mz: float | None
+    xsec_pb: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ReweightResult:
+    """What :func:`reweight` did.
+
+    Attributes:
+        input: the event file read.
+        output: the file written, or None (``summary``).
+        n_events: events processed.
+        xsec_pb: the file's ``<init>`` cross section.
+        weights: the new weights, in file order.
+        pdf: description of the generating PDF set and its alpha_s.
+        summary: with ``summary=True``, the file's cross sections and envelopes as
+            ``scaleuq ingest lhe`` computes them; else None.
+        table: with ``summary=True``, the table row ``scaleuq ingest lhe`` would give; else None.
+        seconds: wall time.
+    """
+
+    input: str
+    output: str | None
+    n_events: int
+    xsec_pb: float | None
+    weights: tuple[NewWeight, ...]
+    pdf: dict[str, Any]
+    summary: LHESummary | None
+    table: pd.DataFrame | None
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return {
+            "input": self.input,
+            "output": self.output,
+            "n_events": self.n_events,
+            "xsec_pb": self.xsec_pb,
+            "weights": [w.to_dict() for w in self.weights],
+            "pdf": self.pdf,
+            "summary": self.summary.to_dict() if self.summary else None,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True)
+class _Planned:
+    variation: Variation
+    group: str
+    combine: str
+    attrs: str
+    text: str
+    pdf: str
+    lhapdf_id: int | None
+    alphas_mz: float | None
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.1f}" if float(v).is_integer() else f"{v:g}"
+
+
+def _plan(
+    pdfs: list[PDFSet],
+    central_id: int | None,
+    mur: Sequence[float],
+    muf: Sequence[float],
+    dyn: Sequence[int],
+    alps: Sequence[float],
+    member_rows: list[int],
+    other: list[int],
+    alphas_sources: list[tuple[int, float]],
+) -> list[_Planned]:
+    """The weights in MadGraph's order (see the module docstring)."""
+    main = pdfs[0]
+    ids0 = main.lhapdf_ids()
+    pdf_attr = f' PDF="{central_id}"' if central_id is not None else ""
+    plan: list[_Planned] = []
+    for r in mur:
+        for f in muf:
+            for d in dyn:
+                if r == 1.0 and f == 1.0 and d == -1:
+                    continue  # MadGraph's default point is the event weight itself
+                attrs = f'MUR="{_fmt(r)}" MUF="{_fmt(f)}"'
+                text = (f"MUR={_fmt(r)} " if r != 1 else "") + (f"MUF={_fmt(f)} " if f != 1 else "")
+                if d != -1:
+                    attrs += f' DYN_SCALE="{d}"'
+                    text += f"dyn_scale_choice={DYNAMICAL_SCALES[d][0]}"
+                plan.append(
+                    _Planned(
+                        Variation(r, f, d, 0, 0),
+                        "Central scale variation",
+                        "envelope",
+                        attrs + pdf_attr,
+                        text.strip(),
+                        f"{main.name}/{main.members[0]}",
+                        central_id,
+                        None,
+                    )
+                )
+    combine = {"hessian": "hessian", "symmhessian": "symmhessian"}.get(
+        (main.error_type or "").lower(), "replicas"
+    )
+    for row in member_rows:
+        lhaid = (
+            ids0[row]
+            if ids0[row] is not None
+            else (central_id + main.members[row] if central_id is not None else None)
+        )
+        attr = f' PDF="{lhaid}"' if lhaid is not None else ""
+        plan.append(
+            _Planned(
+                Variation(source=0, row=row),
+                main.name,
+                combine,
+                f'MUR="1.0" MUF="1.0"{attr}',
+                f"PDF={main.name} MemberID={main.members[row]}",
+                f"{main.name}/{main.members[row]}",
+                lhaid,
+                None,
+            )
+        )
+    for src in other:
+        p = pdfs[src]
+        lhaid = p.lhapdf_ids()[0]
+        attr = f' PDF="{lhaid}"' if lhaid is not None else ""
+        plan.append(
+            _Planned(
+                Variation(source=src, row=0),
+                "Other PDF sets",
+                "none",
+                f'MUR="1.0" MUF="1.0"{attr}',
+                f"PDF={p.name} MemberID={p.members[0]}",
+                f"{p.name}/{p.members[0]}",
+                lhaid,
+                None,
+            )
+        )
+    for src, value in alphas_sources:
+        plan.append(
+            _Planned(
+                Variation(source=src, row=0),
+                "alpha_s(M_Z) variation",
+                "none",
+                f'MUR="1.0" MUF="1.0"{pdf_attr}',
+                f"alphas(MZ)={value:g} (hard process only)",
+                f"{main.name}/{main.members[0]}",
+                central_id,
+                value,
+            )
+        )
+    for a in alps:
+        if a == 1.0:
+            continue
+        plan.append(
+            _Planned(
+                Variation(k_alps=a),
+                "CKKW alpha_s scale factor",
+                "envelope",
+                f'MUR="1.0" MUF="1.0" ALPSFACT="{_fmt(a)}"{pdf_attr}',
+                f"alpsfact={_fmt(a)}",
+                f"{main.name}/{main.members[0]}",
+                central_id,
+                None,
+            )
+        )
+    return plan
+
+
+def _factors(values: Sequence[float], what: str) -> tuple[float, ...]:
+    out = tuple(float(v) for v in values)
+    if not out or any(not (v > 0 and np.isfinite(v)) for v in out):
+        raise OptionError(f"{what} factors must be positive numbers, got {list(values)}")
+    return out
+
+
+def reweight(
+    path: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    *,
+    pdf: str,
+    pdf_members: str = "central",
+    other_pdfs: Sequence[str] = (),
+    mur: Sequence[float] = DEFAULT_FACTORS,
+    muf: Sequence[float] = DEFAULT_FACTORS,
+    dyn: Sequence[int] = DEFAULT_DYN,
+    alps: Sequence[float] = (1.0,),
+    alphas: Sequence[float] = (),
+    pdf_path: Any = None,
+    pdf_backend: str = "builtin",
+    pdf_id: int | None = None,
+    alphas_mz: float | None = None,
+    alphas_order: int | None = None,
+    summary: bool = False,
+    pdf_method: str | None = None,
+    block_bytes: int = 8 * 2**20,
+    progress: Callable[[int], None] | None = None,
+) -> ReweightResult:
+    """Recompute MadGraph-style weights of an LO event file from its ``<mgrwt>`` blocks.
+
+    Args:
+        path: ``.lhe`` or ``.lhe.gz`` written by MadEvent with ``use_syst = True``.
+        output: where to write the file with the new weights (gzip if it ends in ``.gz``);
+            None only with ``summary``.
+        pdf: the set the events were generated with, ``SET`` or ``SET/MEMBER`` (or an LHAPDF
+            id with a ``pdfsets.index`` on the path).
+        pdf_members: ``central`` (no PDF-member weights) or ``all`` (one weight per member).
+        other_pdfs: more sets, one weight each (their central member).
+        mur, muf: factors of mu_R and mu_F (every combination is written).
+        dyn: dynamical scale choices (-1 as generated, 1-4: :mod:`scaleuq.reweight.scales`).
+        alps: MadGraph's factors of the CKKW alpha_s scales (only matter with matching).
+        alphas: alpha_s(M_Z) values: one weight each, alpha_s of the hard process rerun from
+            that value with the set's order and masses (the PDF is kept; for a consistent
+            variation pass the set fitted at that alpha_s in ``other_pdfs``).
+        pdf_path, pdf_backend: where to find sets, which evaluator (``builtin``/``lhapdf``).
+        pdf_id: LHAPDF id of ``pdf``'s member 0 when its ``.info`` does not say (default: the
+            file's ``<init>`` PDF id).
+        alphas_mz, alphas_order: alpha_s(M_Z) and order for a set without ``.info``.
+        summary: do not keep a file; summarise the weights as ``scaleuq ingest lhe`` does.
+        pdf_method: how members combine in the summary (default from the set's ``ErrorType``).
+        block_bytes: decompressed bytes read per block.
+        progress: called with the compressed bytes read so far.
+    """
+    from scaleuq.io.lhe import parse_header
+    from scaleuq.util.atomic import atomic_open
+
+    start_time = time.perf_counter()
+    path = Path(path)
+    if output is None and not summary:
+        raise OptionError("give an output file (-o) or ask for --summary")
+    if pdf_members not in PDF_MEMBER_CHOICES:
+        raise OptionError(f"unknown --pdf-members '{pdf_members}'; choose central or all")
+    mur, muf, alps = _factors(mur, "mu_R"), _factors(muf, "mu_F"), _factors(alps, "alps")
+    dyn = tuple(int(d) for d in dyn)
+    for d in dyn:
+        if d not in DYNAMICAL_SCALES:
+            raise OptionError(f"dynamical scale choice {d} is not one of -1, 1, 2, 3, 4")
+    if not path.is_file():
+        raise LHEError(f"{path}: no such file")
+    want_particles = any(d != -1 for d in dyn)
+    raw = EventStream(path, block_bytes=block_bytes, progress=progress)
+    try:
+        header = parse_header(raw.header, path)
+        central = load_pdf(
+            pdf,
+            members="all" if pdf_members == "all" else None,
+            pdf_path=pdf_path,
+            backend=pdf_backend,
+            alphas_mz=alphas_mz,
+            alphas_order=alphas_order,
+        )
+        central_id = central.lhapdf_id if central.lhapdf_id is not None else pdf_id
+        if central_id is None and header.pdf_id is not None and central.members[0] == 0:
+            central_id = header.pdf_id
+            log.info(
+                "LHAPDF id of %s taken from the file's <init> block: %s", central.name, central_id
+            )
+        if central.lhapdf_id is None and central_id is not None:
+            central = dataclasses.replace(central, lhapdf_id=central_id - central.members[0])
+        pdfs = [central]
+        central_row = 0
+        member_rows = list(range(len(central.members))) if pdf_members == "all" else []
+        other = []
+        for spec in other_pdfs:
+            pdfs.append(load_pdf(spec, pdf_path=pdf_path, backend=pdf_backend))
+            other.append(len(pdfs) - 1)
+        alphas_sources = []
+        for value in alphas:
+            if not 0 < float(value) < 1:
+                raise OptionError(f"alpha_s(M_Z) = {value} is not in (0, 1)")
+            a = central.alphas
+            spec = AlphaS(
+                "ode",
+                order=min(a.order, 2),
+                mz=a.mz,
+                alphas_mz=float(value),
+                masses=dict(a.masses),
+                nf_max=a.nf_max,
+                source=f"alpha_s(M_Z) = {value}",
+            )
+            pdfs.append(dataclasses.replace(central, alphas=spec))
+            alphas_sources.append((len(pdfs) - 1, float(value)))
+        plan = _plan(pdfs, central_id, mur, muf, dyn, alps, member_rows, other, alphas_sources)
+        first_id = next_weight_id(raw.header)
+        ids = [str(first_id + k) for k in range(len(plan))]
+        groups: dict[str, tuple[str, list[str]]] = {}
+        for wid, p in zip(ids, plan):
+            groups.setdefault(p.group, (p.combine, []))[1].append(
+                f'<weight id="{wid}" {p.attrs} > {p.text} </weight>\n'
+            )
+        head = new_header(raw.header, [(g, c, lines) for g, (c, lines) in groups.items()])
+        signs = beam_signs(raw.header)
+        variations = [p.variation for p in plan]
+        sums = np.zeros(len(plan))
+        nominal = 0.0
+        n_events = 0
+        tmpdir = None
+        target = Path(output) if output is not None else None
+        if target is None:
+            tmpdir = tempfile.mkdtemp(prefix="scaleuq-reweight-")
+            target = Path(tmpdir) / "reweighted.lhe"
+        try:
+            with atomic_open(target, "wb", inputs=[path]) as handle:
+                out = open_output(handle, target.suffix == ".gz")
+                try:
+                    out.write(head)
+                    first = 1
+                    for text, n_block in raw.blocks():
+                        info, particles = event_arrays(
+                            text, n_block, particles=want_particles, first_event=first, path=path
+                        )
+                        mg = parse_mgrwt(text, first_event=first, path=str(path))
+                        ev = kinematics(mg, info, particles, dyn, first_event=first, path=str(path))
+                        ratios = weight_ratios(
+                            ev, pdfs, variations, central_row=central_row, beam_sign=signs
+                        )
+                        w = ratios * ev.xwgtup[:, None]
+                        sums += w.sum(axis=0)
+                        nominal += float(ev.xwgtup.sum())
+                        n_events += len(w)
+                        out.write(splice(text, ids, w, path, first))
+                        first += n_block
+                    out.write(raw.rest)
+                finally:
+                    if out is not handle:
+                        out.close()
+            if n_events == 0:
+                raise LHEError(f"{path}: the file has no events")
+            table = summ = None
+            if summary:
+                from scaleuq.io.madgraph import ingest_lhe
+
+                method = pdf_method or (
+                    "hessian"
+                    if (central.error_type or "").lower() in ("hessian", "symmhessian")
+                    else "replicas"
+                )
+                result = ingest_lhe([target], pdf_method=method)
+                table, summ = result.table, (result.lhe[0] if result.lhe else None)
+                if output is None and "source" in table:
+                    table = table.assign(source=table["source"].str.replace(str(target), str(path)))
+        finally:
+            if tmpdir is not None:
+                shutil.rmtree(tmpdir, ignore_errors=True)
+    finally:
+        raw.close()
+    sigma0 = header.xsec_pb
+    new = tuple(
+        NewWeight(
+            wid,
+            p.group,
+            p.variation.k_r,
+            p.variation.k_f,
+            p.variation.dyn,
+            p.variation.k_alps,
+            p.pdf,
+            p.lhapdf_id,
+            p.alphas_mz,
+            float(sigma0 * s / nominal) if sigma0 and nominal else None,
+        )
+        for wid, p, s in zip(ids, plan, sums)
+    )
+    return ReweightResult(
+        str(path),
+        None if summary and output is None else str(output),
+        n_events,
+        sigma0,
+        new,
+        central.to_dict(),
+        summ,
+        table,
+        time.perf_counter() - start_time,
+    )
