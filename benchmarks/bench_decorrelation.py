@@ -1,74 +1,94 @@
-"""Run the decorrelation study at a chosen size and print its table and timings.
+"""Run the decorrelation study at a named size and print its tables, timings and machine load.
 
-Usage: python benchmarks/bench_decorrelation.py [--signal N] [--background N] [--device cuda]
-The printed wall times (generation, training + evaluation) and the device are the numbers to
-quote for a full-size run; sizes default to a medium CPU configuration.
+Usage:
+    python benchmarks/bench_decorrelation.py --size full --output-dir reports --samples-dir samples
+
+It makes the same library calls as ``scaleuq decorrelation run`` (:func:`scaleuq.decorrelation.
+api.run_decorrelation`, then :func:`scaleuq.report.plot_decorrelation.save_decorrelation` and
+:func:`scaleuq.report.render_decorrelation.render_run`), and adds what a report of a long run
+needs: wall and CPU time, the load average before and after, and the ratio of the LO band's
+statistical errors (bootstrap, training spread) to the band at lambda = 0. The JSON of the
+result is written first (``--json``), the figure after, so a failure in drawing loses nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
+import os
+import platform
 import time
-
-from scaleuq.decorrelation.study import FULL, generate_samples, run_study
-from scaleuq.decorrelation.train import TrainConfig
+from pathlib import Path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--signal", type=int, default=15_000)
-    parser.add_argument("--background", type=int, default=60_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--size", choices=("quick", "medium", "full"), default="medium")
+    parser.add_argument("--methods", default="baseline,adversarial,disco,aware")
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--samples-dir", default="samples")
-    parser.add_argument("--json", help="also write the result here")
-    parser.add_argument(
-        "--figure-dir", help="also draw band and distance vs lambda here (decorrelation_medium.*)"
-    )
+    parser.add_argument("--output-dir", help="write decorrelation_<size>.{png,pdf,json} here")
+    parser.add_argument("--json", help="write the result's JSON here as soon as it exists")
+    parser.add_argument("--table", help="write the text table here too")
     args = parser.parse_args()
-    t0 = time.perf_counter()
-    signal, background, _ = generate_samples(
-        args.signal, args.background, directory=args.samples_dir
-    )
-    t_gen = time.perf_counter() - t0
-    cfg = dataclasses.replace(
-        FULL, n_signal=args.signal, n_background=args.background, lambdas=(0.0, 1.0, 3.0, 10.0, 30.0), repeats=args.repeats,
-        train=TrainConfig(hidden=(64, 64), adv_hidden=(32, 32), epochs=args.epochs, pretrain_epochs=10, batch_size=512, lr=1e-3, device=args.device),
-    )  # fmt: skip
-    result = run_study(signal, background, config=cfg)
-    print(
-        f"generation (or reuse): {t_gen:.0f} s; training + evaluation: {result.seconds:.0f} s on {result.device}"
-    )
-    print(
-        f"events: {len(signal)} signal, {len(background)} background selected; {result.n_train} train / {result.n_test} test"
-    )
-    for r in result.rows:
-        dist = "  ".join(
-            f"{n} {100 * r.bkg_distance[n]:.2f}±{100 * max(r.bkg_distance_std[n], r.bkg_distance_err.get(n, 0)):.2f}%"
-            for n in result.proxies
-        )
-        print(
-            f"lambda {r.lam:5g}  AUC {r.auc:.3f}  band {100 * r.bkg_band:.2f}±{100 * max(r.bkg_band_std, r.bkg_band_err):.2f}%  {dist}"
-        )
-    if args.figure_dir:
-        from pathlib import Path
 
-        from scaleuq.report.plotting import plot_decorrelation, save_figure
+    from scaleuq.decorrelation.api import run_decorrelation
+    from scaleuq.report.render import dumps
+    from scaleuq.report.render_decorrelation import render_run
+    from scaleuq.util.atomic import atomic_write_text
 
-        sidecar = {
-            "command": "benchmarks/bench_decorrelation.py",
-            "options": vars(args),
-            "data": result.to_dict(),
-        }
-        save_figure(
-            plot_decorrelation(result), Path(args.figure_dir) / "decorrelation_medium", sidecar
-        )
+    load_before = os.getloadavg()
+    t0, c0 = time.perf_counter(), time.process_time()
+    run = run_decorrelation(
+        size=args.size,
+        methods=tuple(args.methods.split(",")),
+        samples_dir=args.samples_dir,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        progress=lambda m: print(f"{time.strftime('%H:%M:%S')} {m}", flush=True),
+    )
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    load_after = os.getloadavg()
+    r = run.result
+    base = r.rows_of("baseline") or r.rows[:1]
+    machine = {
+        "cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+        "load_before": load_before, "load_after": load_after, "wall_s": wall, "cpu_s": cpu,
+    }  # fmt: skip
+    payload = {
+        "command": "benchmarks/bench_decorrelation.py",
+        "options": vars(args),
+        "machine": machine,
+        **run.to_dict(),
+    }
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(result.to_dict(), handle, indent=1, default=float)
+        atomic_write_text(args.json, dumps(payload))
+    text = render_run(run)
+    print(text)
+    if base:
+        b = base[0]
+        print(
+            f"lambda = 0 ({b.method}): LO band {100 * b.bkg_band:.2f}%, bootstrap error "
+            f"{100 * b.bkg_band_err:.2f}% (ratio {b.bkg_band_err / b.bkg_band:.2f}), training spread "
+            f"{100 * b.bkg_band_std:.2f}% (ratio {b.bkg_band_std / b.bkg_band:.2f}); target: ratio < 1/3"
+        )
+    print(
+        f"generation/loading {run.seconds_generation:.0f} s; study {r.seconds:.0f} s "
+        f"(training {r.seconds_train:.0f} s); total wall {wall:.0f} s, CPU {cpu:.0f} s on "
+        f"{os.cpu_count()} cores, {r.threads} torch thread(s); load average {load_before[0]:.1f} "
+        f"before, {load_after[0]:.1f} after"
+    )
+    if args.table:
+        atomic_write_text(args.table, text)
+    if args.output_dir:
+        from scaleuq.report.plot_decorrelation import save_decorrelation
+
+        for p in save_decorrelation(
+            r, Path(args.output_dir) / f"decorrelation_{args.size}", payload
+        ):
+            print(f"wrote {p}")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,22 @@ def decorrelation_generate(events: int, seed: int, output_dir: str, workers: int
 
 
 @decorrelation.command("run")
-@click.option("--quick", is_flag=True, help="Small samples and networks: minutes on a CPU.")
+@click.option(
+    "--quick",
+    "size",
+    flag_value="quick",
+    help="Small samples and networks (about 2 minutes on 2 cores).",
+)
+@click.option("--medium", "size", flag_value="medium", help="15k + 60k generated events.")
+@click.option(
+    "--full", "size", flag_value="full", default=True, help="50k + 200k generated events [default]."
+)
+@click.option(
+    "--methods",
+    default="baseline,adversarial,disco,aware",
+    show_default=True,
+    help="Comma-separated methods: baseline, adversarial, disco, aware.",
+)
 @click.option(
     "--signal",
     "signal_path",
@@ -83,115 +98,78 @@ def decorrelation_generate(events: int, seed: int, output_dir: str, workers: int
     "--nlo-background",
     "nlo_path",
     type=click.Path(exists=True, dir_okay=False),
-    help="A real NLO background sample: the distance to it is reported as 'nlo'.",
+    help="A real NLO background sample: the distance and pull to it are reported as 'nlo'.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
-    "--samples-dir", type=click.Path(file_okay=False), default="samples", show_default=True
+    "--samples-dir",
+    type=click.Path(file_okay=False),
+    help="Cache of generated samples [default: OUTPUT_DIR/samples with --output-dir, else ./samples].",
 )
 @click.option(
     "--device", default="cpu", show_default=True, help="torch device (cuda on a GPU machine)."
 )
 @click.option(
+    "--threads",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="torch intra-op threads (one is fastest for these small networks on a busy machine).",
+)
+@click.option(
+    "--workers", type=click.IntRange(1), help="Generation processes [default: all cores]."
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the table/JSON here.")
 @click.option(
-    "--figure-dir", type=click.Path(file_okay=False), default="reports", show_default=True
+    "--output-dir",
+    "-d",
+    type=click.Path(file_okay=False),
+    help="Write the figure decorrelation_<size>.{png,pdf,json} here (nothing is drawn without it).",
+)
+@click.option(
+    "--figure-dir", type=click.Path(file_okay=False), help="Alias of --output-dir for the figure."
 )
 @handle_errors
 def decorrelation_run(
-    quick: bool,
-    signal_path: str | None,
-    background_path: str | None,
-    nlo_path: str | None,
-    seed: int,
-    samples_dir: str,
-    device: str,
-    fmt: str,
-    output: str | None,
-    figure_dir: str,
-) -> None:
-    """Scan the adversary strength lambda: LO scale band vs distance to higher order."""
-    import dataclasses
+    size: str, methods: str, signal_path: str | None, background_path: str | None,
+    nlo_path: str | None, seed: int, samples_dir: str | None, device: str, threads: int,
+    workers: int | None, fmt: str, output: str | None, output_dir: str | None, figure_dir: str | None,
+) -> None:  # fmt: skip
+    """Train each method (and strength lambda): LO scale band, distance to higher order, and the
+    profile-likelihood verdict (sigma_mu and the pull on higher-order data)."""
     from pathlib import Path
 
-    from scaleuq.decorrelation.samples import load_sample
-    from scaleuq.decorrelation.study import FULL, QUICK, generate_samples, run_study
-    from scaleuq.report.plotting import plot_decorrelation, save_figure
-    from scaleuq.report.render import dumps
+    from scaleuq.decorrelation.api import run_decorrelation
 
-    config = QUICK if quick else FULL
-    config = dataclasses.replace(config, train=dataclasses.replace(config.train, device=device))
-    if (signal_path is None) != (background_path is None):
-        from scaleuq.errors import OptionError
-
-        raise OptionError("give both --signal and --background, or neither")
-    if signal_path:
-        signal, background = load_sample(signal_path), load_sample(background_path)
-    else:
-        signal, background, _ = generate_samples(
-            config.n_signal,
-            config.n_background,
-            seed=seed,
-            directory=samples_dir,
-            progress=_bar_progress("generating"),
-        )
-    nlo = load_sample(nlo_path) if nlo_path else None
-    result = run_study(
-        signal,
-        background,
-        config=config,
-        seed=seed,
-        nlo_background=nlo,
-        progress=lambda m: click.echo(m, err=True),
-    )
+    figures = figure_dir or output_dir
+    cache = samples_dir or (str(Path(output_dir) / "samples") if output_dir else "samples")
+    run = run_decorrelation(
+        size=size, methods=tuple(m.strip() for m in methods.split(",") if m.strip()),
+        signal=signal_path, background=background_path, nlo_background=nlo_path,
+        samples_dir=cache, seed=seed, device=device, threads=threads, workers=workers,
+        progress=lambda m: click.echo(m, err=True), generation_progress=_bar_progress("generating"),
+    )  # fmt: skip
     info = meta(
-        "decorrelation run",
-        tuple(p for p in (signal_path, background_path, nlo_path) if p),
-        quick=quick,
-        seed=seed,
-        device=device,
-    )
-    name = "decorrelation_quick" if quick else "decorrelation"
-    paths = save_figure(
-        plot_decorrelation(result), Path(figure_dir) / name, {**info, "data": result.to_dict()}
-    )
-    for p in paths:
-        click.echo(f"wrote {p}", err=True)
-    if fmt == "json":
-        emit(dumps({**info, **result.to_dict()}), output)
-        return
-    from scaleuq.report.render import text_table
+        "decorrelation run", run.inputs, size=size, methods=methods, seed=seed, device=device,
+        threads=threads, samples_dir=cache, output_dir=figures,
+    )  # fmt: skip
+    payload = {**info, **run.to_dict()}
+    if figures:
+        from scaleuq.report.plot_decorrelation import save_decorrelation
 
-    headers = [
-        "lambda",
-        "AUC",
-        "LO band",
-        *[f"dist {n}" for n in result.proxies],
-        *[f"ratio {n}" for n in result.proxies],
-    ]
-    rows = [
-        [f"{r.lam:g}", f"{r.auc:.3f}", f"{100 * r.bkg_band:.2f}% ± {100 * max(r.bkg_band_std, r.bkg_band_err):.2f}",
-         *[f"{100 * r.bkg_distance[n]:.2f}% ± {100 * max(r.bkg_distance_std[n], r.bkg_distance_err.get(n, 0)):.2f}" for n in result.proxies],
-         *[f"{r.ratio[n]:.3g}" for n in result.proxies]]
-        for r in result.rows
-    ]  # fmt: skip
-    text = (
-        "\n".join(
-            [
-                f"Decorrelation study ({'quick' if quick else 'full'}): {result.n_train} training / {result.n_test} evaluation events, "
-                f"working point: signal efficiency {config.signal_eff:g}; {config.repeats} trainings per lambda "
-                f"(± : the larger of their spread and the bootstrap error); {result.seconds:.0f} s on {result.device}",
-                "Background efficiency shifts |eps/eps_0 - 1|: LO band over the 9 (k_R, k_F) points; distance to each higher-order reference.",
-                "radiation_* = Pythia ISR+FSR muR x2 (lo) / x0.5 (hi) shower weights; kfactor_a* = K = 1 + a (n_jets - 2): PROXIES, not NLO.",
-                "",
-                text_table(headers, rows, right=set(range(1, len(headers)))),
-            ]
-        )
-        + "\n"
-    )
-    emit(text, output)
+        for p in save_decorrelation(run.result, Path(figures) / f"decorrelation_{size}", payload):
+            click.echo(f"wrote {p}", err=True)
+    if fmt == "json":
+        from scaleuq.report.render import dumps
+
+        emit(dumps(payload), output)
+        return
+    from scaleuq.report.render_decorrelation import render_run
+
+    emit(render_run(run), output)
 
 
 @decorrelation.command("from-lhe")
@@ -227,49 +205,60 @@ def decorrelation_from_lhe(lhe_file: str, output: str, btag_eff: float, seed: in
 @handle_errors
 def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt: str) -> None:
     """Scale weights vs samples regenerated at the varied scales (hard process only)."""
-    from dataclasses import asdict
+    from scaleuq.decorrelation.api import decorrelation_closure as closure
 
-    from scaleuq.decorrelation.study import closure
-    from scaleuq.report.render import dumps, text_table
-
-    results = {p: closure(p, events, seed=seed) for p in (process or ("wjets", "single_top"))}
+    result = closure(process or ("wjets", "single_top"), n_events=events, seed=seed)
     if fmt == "json":
-        click.echo(dumps({p: [asdict(c) for c in pts] for p, pts in results.items()}), nl=False)
-        return
-    rows = [
-        [p, f"({c.k_r:g}, {c.k_f:g})", f"{c.ratio_weights:.4f} ± {c.ratio_weights_err:.4f}", f"{c.ratio_regenerated:.4f} ± {c.ratio_regenerated_err:.4f}", f"{c.pull:+.2f}"]
-        for p, pts in results.items() for c in pts
-    ]  # fmt: skip
-    click.echo(
-        text_table(
-            ["process", "(k_R, k_F)", "sigma(k)/sigma(1): weights", "regenerated", "pull"],
-            rows,
-            right={2, 3, 4},
+        from scaleuq.report.render import dumps
+
+        click.echo(
+            dumps(
+                {**meta("decorrelation closure", (), events=events, seed=seed), **result.to_dict()}
+            ),
+            nl=False,
         )
-    )
+        return
+    from scaleuq.report.render_decorrelation import render_closure
+
+    click.echo(render_closure(result), nl=False)
 
 
 @decorrelation.command("toy")
 @click.option("--events", type=click.IntRange(1000), default=20000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--bootstrap-trials",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Also check the bootstrap errors on this many independent samples.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="torch intra-op threads.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @handle_errors
-def decorrelation_toy(events: int, seed: int) -> None:
+def decorrelation_toy(
+    events: int, seed: int, bootstrap_trials: int, threads: int, fmt: str
+) -> None:
     """The analytic Gaussian toy: trained band and distance against the closed form."""
-    from scaleuq.decorrelation.toy import run_toy
-    from scaleuq.report.render import text_table
+    from scaleuq.decorrelation.api import decorrelation_toy as toy
 
-    rows = [
-        [
-            f"{r['lam']:g}",
-            f"{r['band']:.3f}",
-            f"{r['band_closed_form']:.3f}",
-            f"{r['distance']:.3f}",
-            f"{r['distance_closed_form']:.3f}",
-        ]
-        for r in run_toy(events, seed=seed)
-    ]
-    click.echo(
-        text_table(
-            ["lambda", "band", "closed form", "distance", "closed form"], rows, right={1, 2, 3, 4}
+    result = toy(events, seed=seed, threads=threads, bootstrap_trials=bootstrap_trials)
+    if fmt == "json":
+        from scaleuq.report.render import dumps
+
+        click.echo(
+            dumps({**meta("decorrelation toy", (), events=events, seed=seed), **result.to_dict()}),
+            nl=False,
         )
-    )
+        return
+    from scaleuq.report.render_decorrelation import render_toy
+
+    click.echo(render_toy(result), nl=False)

@@ -61,7 +61,7 @@ class WorkingPoint:
         ratio: {proxy name: bkg_distance / bkg_band}.
         bkg_eff_variations: eps_k / eps_0 per variation, background.
         bkg_band_err, bkg_distance_err: statistical errors (bootstrap of the evaluation
-            events at fixed threshold, 200 resamples).
+            events, the threshold re-derived per resample; :func:`bootstrap_errors`).
     """
 
     signal_eff: float
@@ -90,6 +90,8 @@ def working_point(
     proxies: dict[str, np.ndarray],
     *,
     signal_eff: float = 0.5,
+    n_boot: int = 200,
+    seed: int = 0,
 ) -> WorkingPoint:
     """Evaluate a classifier's selection.
 
@@ -100,6 +102,8 @@ def working_point(
         variations: (N, K) event weights under the K LO scale variations.
         proxies: {name: (N,) event weights of a higher-order prediction}.
         signal_eff: nominal signal efficiency of the working point.
+        n_boot: bootstrap resamples of the errors (0: no errors).
+        seed: seed of the bootstrap.
     """
     sig, bkg = labels == 1, labels == 0
     cut = weighted_quantile(scores[sig], weights[sig], 1.0 - signal_eff)
@@ -112,39 +116,68 @@ def working_point(
     band = float(np.max(np.abs(ebk - 1)))
     for name, w in proxies.items():
         bdist[name] = float(abs(efficiency(scores[bkg], w[bkg], cut) / eb0 - 1))
-        sdist[name] = float(abs(efficiency(scores[sig], w[sig], cut) / es0 - 1))
+        with np.errstate(divide="ignore", invalid="ignore"):  # no signal selected: NaN
+            sdist[name] = float(abs(efficiency(scores[sig], w[sig], cut) / es0 - 1))
         ratio[name] = bdist[name] / band if band > 0 else float("inf")
-    band_err, dist_err = _bootstrap_errors(
-        scores[bkg], weights[bkg], variations[bkg], {n: w[bkg] for n, w in proxies.items()}, cut
-    )
+    band_err, dist_err = bootstrap_errors(
+        scores[bkg], weights[bkg], variations[bkg], {n: w[bkg] for n, w in proxies.items()},
+        signal_scores=scores[sig], signal_weights=weights[sig], signal_eff=signal_eff,
+        n_boot=n_boot, seed=seed,
+    )  # fmt: skip
     return WorkingPoint(
         signal_eff, float(cut), auc, float(eb0), band, float(np.max(np.abs(esk - 1))),
         bdist, sdist, ratio, ebk.tolist(), band_err, dist_err,
     )  # fmt: skip
 
 
-def _bootstrap_errors(
+def bootstrap_errors(
     scores: np.ndarray,
     w: np.ndarray,
     variations: np.ndarray,
     proxies: dict[str, np.ndarray],
-    cut: float,
+    *,
+    signal_scores: np.ndarray,
+    signal_weights: np.ndarray,
+    signal_eff: float,
     n_boot: int = 200,
     seed: int = 0,
 ) -> tuple[float, dict[str, float]]:
-    """Bootstrap (Poisson weights, vectorised) errors of the band and distances at fixed cut."""
+    """Bootstrap errors of the background band and distances.
+
+    Each resample is one set of Poisson(1) event multiplicities for the signal and the
+    background events, applied to the nominal weights, every variation and every reference
+    alike, so that their correlation (the same events) is kept; the threshold is re-derived
+    from each resampled signal (it fluctuates with the signal sample in the measurement too).
+    The errors are the standard deviations over ``n_boot`` resamples (0 resamples: NaN).
+
+    Args:
+        scores, w, variations, proxies: the background events' scores, nominal weights,
+            (N, K) variation weights and reference weights.
+        signal_scores, signal_weights, signal_eff: the signal events defining the threshold.
+    """
+    if n_boot <= 0:
+        return float("nan"), {n: float("nan") for n in proxies}
     rng = np.random.default_rng(seed)
-    pois = rng.poisson(1.0, size=(n_boot, len(w))).astype(np.float64)
-    sel = (scores >= cut).astype(np.float64)
-
-    def eff(weights: np.ndarray) -> np.ndarray:  # (N,) -> (n_boot,)
-        return (pois * (weights * sel)).sum(axis=1) / (pois * weights).sum(axis=1)
-
+    s_order = np.argsort(signal_scores, kind="mergesort")
+    s_sorted, ws_sorted = signal_scores[s_order], signal_weights[s_order]
+    b_order = np.argsort(scores, kind="mergesort")
+    b_sorted = scores[b_order]
+    columns = np.column_stack([w, variations, *proxies.values()])[b_order]  # (N, 1 + K + P)
+    num = np.empty((n_boot, columns.shape[1]))
+    den = np.empty((n_boot, columns.shape[1]))
+    for start in range(0, n_boot, 16):
+        size = min(16, n_boot - start)
+        cw = np.cumsum(rng.poisson(1.0, size=(size, len(s_sorted))) * ws_sorted, axis=1)
+        target = (1.0 - signal_eff) * cw[:, -1:]
+        cuts = s_sorted[np.minimum((cw < target).sum(axis=1), len(s_sorted) - 1)]
+        pois = rng.poisson(1.0, size=(size, len(w))).astype(np.float64)
+        den[start : start + size] = pois @ columns
+        for r, j in enumerate(np.searchsorted(b_sorted, cuts, side="left")):
+            num[start + r] = pois[r, j:] @ columns[j:]
     with np.errstate(invalid="ignore", divide="ignore"):  # resamples selecting nothing: skipped
-        e0 = eff(w)
-        bands = np.max(
-            np.abs(np.stack([eff(variations[:, k]) for k in range(variations.shape[1])]) / e0 - 1),
-            axis=0,
-        )
-        dists = {n: float(np.nanstd(np.abs(eff(p) / e0 - 1))) for n, p in proxies.items()}
+        eff = num / den
+        rel = eff[:, 1:] / eff[:, :1] - 1
+        k = variations.shape[1]
+        bands = np.max(np.abs(rel[:, :k]), axis=1)
+        dists = {n: float(np.nanstd(np.abs(rel[:, k + i]))) for i, n in enumerate(proxies)}
     return float(np.nanstd(bands)), dists

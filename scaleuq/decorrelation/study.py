@@ -1,5 +1,10 @@
-"""The lambda scan: train plain and adversarial classifiers, and measure at a fixed working
-point the LO scale band and the distance to the higher-order proxies (or to real NLO samples).
+"""The study: train each decorrelation method (and each lambda) on half of the events, then on
+the other half measure, at a fixed working point, the LO scale band and the distance to the
+higher-order references, and run the profile-likelihood verdict (:mod:`.verdict`).
+
+Errors are reported separately: ``*_err`` is the bootstrap of the evaluation events (one Poisson
+resample applied to all variations and references at once, 200 resamples, threshold fixed,
+mean over the trainings), ``*_std`` the standard deviation over the repeated trainings (seeds).
 """
 
 from __future__ import annotations
@@ -19,10 +24,15 @@ from scaleuq._version import __version__
 from scaleuq.errors import OptionError
 
 from .evaluate import efficiency, roc_auc, working_point
+from .methods import get_method
 from .samples import Sample, load_sample
-from .train import TrainConfig
+from .train import TrainConfig, TrainingSet, torch_threads
+from .verdict import Events, Reference, VerdictConfig, verdict
 
 log = logging.getLogger(__name__)
+
+#: The methods of the study, in the order of the tables.
+DEFAULT_METHODS = ("baseline", "adversarial", "disco", "aware")
 
 
 @dataclass(frozen=True)
@@ -31,21 +41,31 @@ class StudyConfig:
 
     Attributes:
         n_signal, n_background: generated events (before selection) per process.
-        lambdas: adversary strengths scanned (0 = plain classifier).
-        repeats: trainings per lambda with different seeds (their spread is reported).
-        signal_eff: working point.
+        lambdas: strengths scanned per method that takes one (``adversarial``, ``disco``);
+            the baseline is the common lambda = 0 point.
+        repeats: trainings per (method, lambda) with different seeds (their spread is reported).
+        signal_eff: working point of the band and distance (nominal signal efficiency). 0.8:
+            at 0.5 the full-size baseline keeps eps_B = 0.3% of the background (about 40 of
+            13000 evaluation events), and the band (1.4%) is not distinguishable from its
+            statistical error (0.8%); at 0.8, eps_B = 7%, band 1.65% +- 0.28%.
         kfactor_strengths: strengths a of the parametric K-factor proxy
             K = 1 + a (n_jets - 2) on the background.
         train: the training settings.
+        verdict: the profile-likelihood settings.
+        test_fraction: fraction of the events kept for the evaluation.
+        n_boot: bootstrap resamples of the evaluation events.
     """
 
     n_signal: int
     n_background: int
-    lambdas: tuple[float, ...]
+    lambdas: dict[str, tuple[float, ...]]
     repeats: int
-    signal_eff: float = 0.5
+    signal_eff: float = 0.8
     kfactor_strengths: tuple[float, ...] = (0.1, 0.3)
     train: TrainConfig = field(default_factory=TrainConfig)
+    verdict: VerdictConfig = field(default_factory=VerdictConfig)
+    test_fraction: float = 0.5
+    n_boot: int = 200
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe representation."""
@@ -53,13 +73,23 @@ class StudyConfig:
 
 
 QUICK = StudyConfig(
-    n_signal=2500, n_background=9000, lambdas=(0.0, 1.0, 10.0, 30.0, 100.0), repeats=2,
+    n_signal=2500, n_background=9000, repeats=2,
+    lambdas={"adversarial": (1.0, 10.0, 100.0), "disco": (0.3, 1.0, 3.0)},
     train=TrainConfig(hidden=(32, 32), adv_hidden=(16, 16), epochs=12, pretrain_epochs=8, batch_size=256, lr=3e-3),
+    verdict=VerdictConfig(n_bins=6, nu_points=5),
+)  # fmt: skip
+MEDIUM = StudyConfig(
+    n_signal=15_000, n_background=60_000, repeats=3,
+    lambdas={"adversarial": (1.0, 3.0, 10.0, 30.0), "disco": (0.3, 1.0, 3.0)},
+    train=TrainConfig(hidden=(64, 64), adv_hidden=(32, 32), epochs=20, pretrain_epochs=10, batch_size=512, lr=1e-3),
 )  # fmt: skip
 FULL = StudyConfig(
-    n_signal=100_000, n_background=400_000, lambdas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0), repeats=5,
-    train=TrainConfig(hidden=(64, 64, 64), adv_hidden=(32, 32), epochs=40, pretrain_epochs=15, batch_size=1024, lr=1e-3),
+    n_signal=50_000, n_background=200_000, repeats=2,
+    lambdas={"adversarial": (1.0, 3.0, 10.0), "disco": (0.3, 1.0, 3.0)},
+    train=TrainConfig(hidden=(64, 64), adv_hidden=(32, 32), epochs=20, pretrain_epochs=10, batch_size=512, lr=1e-3),
 )  # fmt: skip
+#: The named sizes of ``scaleuq decorrelation run``.
+SIZES = {"quick": QUICK, "medium": MEDIUM, "full": FULL}
 
 
 def sample_path(directory: Path, process: str, n_events: int, seed: int, gen: Any) -> Path:
@@ -121,60 +151,121 @@ def generate_samples(
 
 
 @dataclass(frozen=True)
-class LambdaRow:
-    """Results at one lambda (mean and standard deviation over the repeated trainings)."""
+class MethodRow:
+    """Results of one method at one lambda: means over the repeated trainings, ``*_std`` their
+    standard deviation, ``*_err`` the bootstrap error of the evaluation sample (mean over the
+    trainings).
 
+    Attributes:
+        method, lam: the method and its strength (0 for methods without one).
+        auc: weighted ROC AUC (nominal weights; the aware classifier at nu = 0).
+        bkg_band: max_k |eps_k/eps_0 - 1| of the background efficiency over the 9 scale points.
+        sig_band: the same for the signal.
+        bkg_distance: |eps_HO/eps_0 - 1| for each higher-order reference.
+        ratio: bkg_distance / bkg_band.
+        sigma_mu: expected signal-strength uncertainty of the binned fit (Asimov, nominal LO;
+            scale nuisances and the templates' MC statistics).
+        mu_hat: fitted signal strength on each pseudo-data set ("lo" and the references).
+        mu_pull: (mu_hat - 1) / sigma_mu on each.
+        sigma_mu_scale, mu_hat_scale, mu_pull_scale: the same with the scale nuisances alone.
+        repeats: trainings averaged.
+    """
+
+    method: str
     lam: float
+    repeats: int
     auc: float
     auc_std: float
     bkg_band: float
+    bkg_band_err: float
     bkg_band_std: float
+    sig_band: float
     bkg_distance: dict[str, float]
+    bkg_distance_err: dict[str, float]
     bkg_distance_std: dict[str, float]
     ratio: dict[str, float]
-    sig_band: float
-    repeats: int
-    bkg_band_err: float = 0.0
-    bkg_distance_err: dict[str, float] = field(default_factory=dict)
+    sigma_mu: float
+    sigma_mu_std: float
+    mu_hat: dict[str, float]
+    mu_hat_std: dict[str, float]
+    mu_pull: dict[str, float]
+    mu_pull_std: dict[str, float]
+    sigma_mu_scale: float
+    sigma_mu_scale_std: float
+    mu_hat_scale: dict[str, float]
+    mu_pull_scale: dict[str, float]
+    mu_pull_scale_std: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RocCurve:
+    """ROC curve of the first training of a (method, lambda): background and signal
+    efficiencies, thinned to at most 200 points."""
+
+    method: str
+    lam: float
+    bkg_eff: tuple[float, ...]
+    sig_eff: tuple[float, ...]
 
 
 @dataclass(frozen=True)
 class DecorrelationResult:
-    """The lambda scan.
+    """The study.
 
     Attributes:
-        rows: one :class:`LambdaRow` per lambda.
+        rows: one :class:`MethodRow` per (method, lambda).
+        methods: the methods run.
         proxies: names of the higher-order references: ``radiation_*`` (Pythia shower
             variations on the same events), ``kfactor_a*`` (parametric K-factor), ``nlo``
-            (a real NLO sample, when given).
-        n_train, n_test: events used.
+            (a real NLO sample, when given). The first two are proxies, not NLO predictions.
+        n_train, n_test: events used for training and evaluation.
+        yields: expected selected events (signal, background) for the verdict's luminosity.
         config: the study configuration.
-        roc: per lambda, (background eff, signal eff) of the first training (for figures).
+        roc: ROC curves (first training per row).
         samples: sample metadata.
-        seconds: wall time of the training and evaluation.
-        device: where the networks ran.
+        seconds: wall time of training and evaluation; ``seconds_train``: of the training alone.
+        device, threads: where the networks ran, torch intra-op threads.
     """
 
-    rows: tuple[LambdaRow, ...]
+    rows: tuple[MethodRow, ...]
+    methods: tuple[str, ...]
     proxies: tuple[str, ...]
     n_train: int
     n_test: int
+    yields: dict[str, float]
     config: StudyConfig
-    roc: dict[float, tuple[list[float], list[float]]]
+    roc: tuple[RocCurve, ...]
     samples: dict[str, Any]
     seconds: float
+    seconds_train: float
     device: str
+    threads: int
+
+    def rows_of(self, method: str) -> tuple[MethodRow, ...]:
+        """The rows of one method, by increasing lambda."""
+        return tuple(sorted((r for r in self.rows if r.method == method), key=lambda r: r.lam))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation (ROC curves thinned to 200 points)."""
+        """JSON-safe representation."""
         return {
-            "rows": [asdict(r) for r in self.rows], "proxies": list(self.proxies),
-            "n_train": self.n_train, "n_test": self.n_test, "config": self.config.to_dict(),
-            "samples": self.samples, "seconds": self.seconds, "device": self.device,
-            "roc": {str(k): [v[0][:: max(1, len(v[0]) // 200)], v[1][:: max(1, len(v[1]) // 200)]] for k, v in self.roc.items()},
-            "labels": {"bkg_band": "max_k |eps_k/eps_0 - 1| of the background efficiency over the 9 LO scale variations",
-                       "bkg_distance": "|eps_HO/eps_0 - 1| of the background efficiency for each higher-order reference (proxy or NLO)",
-                       "warning": "radiation_* and kfactor_* are proxies for higher-order effects, not NLO predictions"},
+            "rows": [r.to_dict() for r in self.rows], "methods": list(self.methods),
+            "proxies": list(self.proxies), "n_train": self.n_train, "n_test": self.n_test,
+            "yields": self.yields, "config": self.config.to_dict(), "samples": self.samples,
+            "seconds": self.seconds, "seconds_train": self.seconds_train, "device": self.device,
+            "threads": self.threads, "roc": [asdict(c) for c in self.roc],
+            "labels": {
+                "bkg_band": "max_k |eps_k/eps_0 - 1| of the background efficiency over the 9 LO scale variations",
+                "bkg_distance": "|eps_HO/eps_0 - 1| of the background efficiency for each higher-order reference (proxy or NLO)",
+                "_err": "bootstrap of the evaluation events (one resample for all variations), mean over trainings",
+                "_std": "standard deviation over the repeated trainings",
+                "sigma_mu": "expected uncertainty of the signal strength, binned profile-likelihood fit (pyhf) to Asimov nominal LO",
+                "mu_pull": "(mu_hat - 1) / sigma_mu with mu_hat fitted to Asimov data of each reference",
+                "warning": "radiation_* and kfactor_* are proxies for higher-order effects, not NLO predictions",
+            },
         }  # fmt: skip
 
 
@@ -183,26 +274,58 @@ def _kfactor(features: np.ndarray, names: tuple[str, ...], a: float) -> np.ndarr
     return np.clip(1.0 + a * (nj - 2.0), 0.05, None)
 
 
+def expected_events(sample: Sample, luminosity_pb: float) -> float:
+    """Expected selected events of a sample for ``luminosity_pb``: L sigma eps, with sigma the
+    generator's cross section (``meta['sigma_pb']``) and eps the selected fraction of the
+    generated nominal weight (``sum_weights``) or of the generated events; without a cross
+    section the weights are taken as pb per event."""
+    m = sample.meta
+    total = float(np.sum(sample.weights))
+    if "sigma_pb" not in m:
+        return luminosity_pb * total
+    if m.get("sum_weights"):
+        eff = total / float(m["sum_weights"])
+    elif m.get("n_generated"):
+        eff = len(sample) / float(m["n_generated"])
+    else:
+        eff = 1.0
+    return luminosity_pb * float(m["sigma_pb"]) * eff
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    a = np.asarray(values, dtype=np.float64)
+    return float(a.mean()), float(a.std())
+
+
 def run_study(
     signal: Sample,
     background: Sample,
     *,
     config: StudyConfig = QUICK,
+    methods: tuple[str, ...] = DEFAULT_METHODS,
     seed: int = 0,
-    nlo_signal: Sample | None = None,
     nlo_background: Sample | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DecorrelationResult:
-    """Scan lambda: train, then measure band and distance on the held-out half of the events."""
-    from .train import train
-
+    """Train every method (and lambda) ``config.repeats`` times and evaluate each training on
+    the held-out events: working point (band, distance, bootstrap) and profile-likelihood
+    verdict. Torch runs with ``config.train.threads`` intra-op threads."""
+    chosen = [get_method(m) for m in methods]
+    if not chosen:
+        raise OptionError("no decorrelation method chosen")
     if signal.variations is None or background.variations is None:
         raise OptionError("the LO samples need per-event scale-variation weights ('variations')")
     if signal.feature_names != background.feature_names:
         raise OptionError("signal and background samples have different features")
+    if nlo_background is not None and nlo_background.feature_names != background.feature_names:
+        raise OptionError("the NLO background sample has other features than the LO samples")
+    for m in chosen:
+        if m.uses_lambda and not config.lambdas.get(m.name):
+            raise OptionError(f"no lambda values configured for method {m.name!r}")
     names = signal.feature_names
+    ns, nb = len(signal), len(background)
     x = np.concatenate([signal.features, background.features])
-    y = np.concatenate([np.ones(len(signal), int), np.zeros(len(background), int)])
+    y = np.concatenate([np.ones(ns, int), np.zeros(nb, int)])
     w = np.concatenate([signal.weights, background.weights])
     var = np.concatenate([signal.variations, background.variations])
     proxies: dict[str, np.ndarray] = {}
@@ -212,82 +335,117 @@ def run_study(
         )
     if "n_jets" in names:
         for a in config.kfactor_strengths:
-            kf = np.concatenate([np.ones(len(signal)), _kfactor(background.features, names, a)])
+            kf = np.concatenate([np.ones(ns), _kfactor(background.features, names, a)])
             proxies[f"kfactor_a{a:g}"] = w * kf
     rng = np.random.default_rng(seed)
-    test = rng.random(len(y)) < 0.5
+    test = rng.random(len(y)) < config.test_fraction
     tr = ~test
-    dev = config.train.device
-    rows, roc = [], {}
-    start = time.perf_counter()
-    for lam in config.lambdas:
-        wps = []
-        for rep in range(config.repeats):
-            if progress:
-                progress(f"lambda={lam:g} training {rep + 1}/{config.repeats}")
-            model = train(
-                x[tr], y[tr], w[tr], var[tr], lam=lam, config=config.train, seed=seed * 1000 + rep
-            )
-            scores = model.score(x[test])
-            wp = working_point(
-                scores,
-                y[test],
-                w[test],
-                var[test],
-                {k: v[test] for k, v in proxies.items()},
-                signal_eff=config.signal_eff,
-            )
-            dist = dict(wp.bkg_distance)
-            if nlo_background is not None:
-                cut = wp.threshold
-                eps_lo = wp.bkg_eff
-                eps_nlo = efficiency(
-                    model.score(nlo_background.features), nlo_background.weights, cut
-                )
-                dist["nlo"] = float(abs(eps_nlo / eps_lo - 1))
-            wps.append((wp, dist))
-            if rep == 0:
-                _, fpr, tpr = roc_auc(scores, y[test], w[test])
-                roc[lam] = (fpr.tolist(), tpr.tolist())
-        names_d = list(wps[0][1])
-        bands = np.array([wp.bkg_band for wp, _ in wps])
-        dists = {n: np.array([d[n] for _, d in wps]) for n in names_d}
-        aucs = np.array([wp.auc for wp, _ in wps])
-        rows.append(
-            LambdaRow(
-                lam=lam,
-                auc=float(aucs.mean()),
-                auc_std=float(aucs.std()),
-                bkg_band=float(bands.mean()),
-                bkg_band_std=float(bands.std()),
-                bkg_distance={n: float(v.mean()) for n, v in dists.items()},
-                bkg_distance_std={n: float(v.std()) for n, v in dists.items()},
-                ratio={
-                    n: float(v.mean() / bands.mean()) if bands.mean() > 0 else float("inf")
-                    for n, v in dists.items()
-                },
-                sig_band=float(np.mean([wp.sig_band for wp, _ in wps])),
-                repeats=config.repeats,
-                bkg_band_err=float(np.mean([wp.bkg_band_err for wp, _ in wps])),
-                bkg_distance_err={
-                    n: float(np.mean([(wp.bkg_distance_err or {}).get(n, 0.0) for wp, _ in wps]))
-                    for n in names_d
-                },
-            )
+    data = TrainingSet(x[tr], y[tr], w[tr], var[tr])
+    # the verdict's events, weighted in expected events for the luminosity
+    lumi = config.verdict.luminosity_pb
+    ts, tb = test & (y == 1), test & (y == 0)
+    fs = expected_events(signal, lumi) / w[ts].sum()
+    fb = expected_events(background, lumi) / w[tb].sum()
+    sig_ev = Events(x[ts], fs * w[ts], fs * var[ts])
+    bkg_ev = Events(x[tb], fb * w[tb], fb * var[tb])
+    refs = {
+        name: Reference(Events(sig_ev.x, fs * p[ts]), Events(bkg_ev.x, fb * p[tb]))
+        for name, p in proxies.items()
+    }
+    if nlo_background is not None:
+        fn = expected_events(nlo_background, lumi) / nlo_background.weights.sum()
+        refs["nlo"] = Reference(
+            Events(sig_ev.x, sig_ev.w), Events(nlo_background.features, fn * nlo_background.weights)
         )
+    test_proxies = {k: v[test] for k, v in proxies.items()}
+    rows: list[MethodRow] = []
+    curves: list[RocCurve] = []
+    t_train = 0.0
+    start = time.perf_counter()
+    with torch_threads(config.train.threads):
+        for method in chosen:
+            for lam in config.lambdas[method.name] if method.uses_lambda else (0.0,):
+                runs = []
+                for rep in range(config.repeats):
+                    if progress:
+                        progress(
+                            f"{method.name} lambda={lam:g} training {rep + 1}/{config.repeats}"
+                        )
+                    t0 = time.perf_counter()
+                    model = method.train(data, lam=lam, config=config.train, seed=seed * 1000 + rep)
+                    t_train += time.perf_counter() - t0
+                    scores = model.score(x[test])
+                    wp = working_point(
+                        scores, y[test], w[test], var[test], test_proxies,
+                        signal_eff=config.signal_eff, n_boot=config.n_boot, seed=seed + rep,
+                    )  # fmt: skip
+                    dist, dist_err = dict(wp.bkg_distance), dict(wp.bkg_distance_err or {})
+                    if nlo_background is not None:
+                        eps_nlo = efficiency(
+                            model.score(nlo_background.features),
+                            nlo_background.weights,
+                            wp.threshold,
+                        )
+                        dist["nlo"] = float(abs(eps_nlo / wp.bkg_eff - 1))
+                        dist_err["nlo"] = float("nan")
+                    fit = verdict(model, sig_ev, bkg_ev, refs, config=config.verdict)
+                    runs.append((wp, dist, dist_err, fit))
+                    if rep == 0:
+                        _, fpr, tpr = roc_auc(scores, y[test], w[test])
+                        step = max(1, len(fpr) // 200)
+                        curves.append(
+                            RocCurve(
+                                method.name,
+                                lam,
+                                tuple(fpr[::step].tolist()),
+                                tuple(tpr[::step].tolist()),
+                            )
+                        )
+                rows.append(_row(method.name, lam, runs))
     proxy_names = tuple(rows[0].bkg_distance)
     meta = {"signal": signal.meta, "background": background.meta}
+    if nlo_background is not None:
+        meta["nlo_background"] = nlo_background.meta
     return DecorrelationResult(
-        tuple(rows),
-        proxy_names,
-        int(tr.sum()),
-        int(test.sum()),
-        config,
-        roc,
-        meta,
-        time.perf_counter() - start,
-        dev,
-    )
+        tuple(rows), tuple(m.name for m in chosen), proxy_names, int(tr.sum()), int(test.sum()),
+        {"signal": float(sig_ev.w.sum()), "background": float(bkg_ev.w.sum())}, config,
+        tuple(curves), meta, time.perf_counter() - start, t_train, config.train.device,
+        config.train.threads,
+    )  # fmt: skip
+
+
+def _row(
+    method: str, lam: float, runs: list[tuple[Any, dict[str, float], dict[str, float], Any]]
+) -> MethodRow:
+    wps = [r[0] for r in runs]
+    dists, errs, fits = [r[1] for r in runs], [r[2] for r in runs], [r[3] for r in runs]
+    names = list(dists[0])
+    refs = list(fits[0].mu_hat)
+    auc, auc_std = _mean_std([wp.auc for wp in wps])
+    band, band_std = _mean_std([wp.bkg_band for wp in wps])
+    sigma, sigma_std = _mean_std([f.sigma_mu for f in fits])
+    dist = {n: _mean_std([d[n] for d in dists]) for n in names}
+    mu = {n: _mean_std([f.mu_hat[n] for f in fits]) for n in refs}
+    pull = {n: _mean_std([f.mu_pull[n] for f in fits]) for n in refs}
+    sigma_s, sigma_s_std = _mean_std([f.sigma_mu_scale for f in fits])
+    mu_s = {n: _mean_std([f.mu_hat_scale[n] for f in fits]) for n in refs}
+    pull_s = {n: _mean_std([f.mu_pull_scale[n] for f in fits]) for n in refs}
+    return MethodRow(
+        method=method, lam=lam, repeats=len(runs), auc=auc, auc_std=auc_std,
+        bkg_band=band, bkg_band_err=float(np.mean([wp.bkg_band_err for wp in wps])), bkg_band_std=band_std,
+        sig_band=float(np.mean([wp.sig_band for wp in wps])),
+        bkg_distance={n: v[0] for n, v in dist.items()},
+        bkg_distance_err={n: float(np.mean([e.get(n, np.nan) for e in errs])) for n in names},
+        bkg_distance_std={n: v[1] for n, v in dist.items()},
+        ratio={n: v[0] / band if band > 0 else float("inf") for n, v in dist.items()},
+        sigma_mu=sigma, sigma_mu_std=sigma_std,
+        mu_hat={n: v[0] for n, v in mu.items()}, mu_hat_std={n: v[1] for n, v in mu.items()},
+        mu_pull={n: v[0] for n, v in pull.items()}, mu_pull_std={n: v[1] for n, v in pull.items()},
+        sigma_mu_scale=sigma_s, sigma_mu_scale_std=sigma_s_std,
+        mu_hat_scale={n: v[0] for n, v in mu_s.items()},
+        mu_pull_scale={n: v[0] for n, v in pull_s.items()},
+        mu_pull_scale_std={n: v[1] for n, v in pull_s.items()},
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -70,17 +70,128 @@ class Toy:
         return u / np.linalg.norm(u)
 
 
+@dataclass(frozen=True)
+class ToyRow:
+    """One trained linear classifier on the toy.
+
+    Attributes:
+        lam: adversary strength.
+        band, distance: measured on the test sample (background efficiency shifts).
+        band_err, distance_err: their bootstrap errors (evaluation sample, one resample for all
+            variations).
+        band_closed_form, distance_closed_form: the closed form for the learned direction.
+        auc: weighted ROC AUC.
+        direction: the learned unit vector u.
+    """
+
+    lam: float
+    band: float
+    band_err: float
+    band_closed_form: float
+    distance: float
+    distance_err: float
+    distance_closed_form: float
+    auc: float
+    direction: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class BootstrapCheck:
+    """Do the bootstrap errors describe the real fluctuation? Independent toy samples are
+    evaluated with a fixed classifier direction, whose band and distance are known in closed
+    form.
+
+    Attributes:
+        direction: "fisher" or "decorrelated".
+        n_events, n_trials: events per sample, independent samples.
+        band_spread, distance_spread: standard deviation of the measured values over the trials.
+        band_err_mean, distance_err_mean: mean bootstrap error.
+        band_coverage, distance_coverage: fraction of trials with |measured - closed form| <=
+            bootstrap error (about 0.68 when the error is right and the bias small).
+        band_bias, distance_bias: mean (measured - closed form).
+    """
+
+    direction: str
+    n_events: int
+    n_trials: int
+    band_spread: float
+    band_err_mean: float
+    band_coverage: float
+    band_bias: float
+    distance_spread: float
+    distance_err_mean: float
+    distance_coverage: float
+    distance_bias: float
+
+
+def bootstrap_check(
+    n_events: int = 20000,
+    *,
+    n_trials: int = 50,
+    seed: int = 0,
+    toy: Toy | None = None,
+    n_boot: int = 200,
+) -> tuple[BootstrapCheck, ...]:
+    """Measure band and distance of the Fisher and the decorrelated direction on ``n_trials``
+    independent samples and compare the bootstrap errors with the observed spread and the
+    closed form (numpy only)."""
+    from .evaluate import working_point
+
+    toy = toy or Toy()
+    out = []
+    for name, u in (("fisher", toy.fisher()), ("decorrelated", toy.decorrelated())):
+        band_cf, dist_cf = toy.closed_form(u)
+        meas = []
+        for t in range(n_trials):
+            s = toy.sample(n_events, seed=seed * 100_003 + t)
+            wp = working_point(
+                s["x"] @ u,
+                s["y"],
+                s["w"],
+                s["variations"],
+                {"truth": s["truth"]},
+                n_boot=n_boot,
+                seed=t,
+            )
+            meas.append(
+                (
+                    wp.bkg_band,
+                    wp.bkg_band_err,
+                    wp.bkg_distance["truth"],
+                    (wp.bkg_distance_err or {})["truth"],
+                )
+            )
+        m = np.array(meas)
+        out.append(
+            BootstrapCheck(
+                name,
+                n_events,
+                n_trials,
+                float(m[:, 0].std(ddof=1)),
+                float(m[:, 1].mean()),
+                float(np.mean(np.abs(m[:, 0] - band_cf) <= m[:, 1])),
+                float(m[:, 0].mean() - band_cf),
+                float(m[:, 2].std(ddof=1)),
+                float(m[:, 3].mean()),
+                float(np.mean(np.abs(m[:, 2] - dist_cf) <= m[:, 3])),
+                float(m[:, 2].mean() - dist_cf),
+            )
+        )
+    return tuple(out)
+
+
 def run_toy(
     n_events: int = 20000,
     *,
     lambdas: tuple[float, ...] = (0.0, 1.0, 10.0, 100.0),
     seed: int = 0,
     toy: Toy | None = None,
-) -> list[dict[str, float]]:
+    threads: int = 1,
+) -> tuple[ToyRow, ...]:
     """Train linear classifiers on the toy for each lambda; compare with the closed form for
     the direction each one learned, and with the two limits (Fisher, decorrelated)."""
     from .evaluate import working_point
-    from .train import TrainConfig, train
+    from .train import TrainConfig, torch_threads, train
 
     toy = toy or Toy()
     tr, te = toy.sample(n_events, seed=seed), toy.sample(n_events, seed=seed + 1)
@@ -92,15 +203,30 @@ def run_toy(
         batch_size=512,
         lr=5e-3,
         adv_steps=3,
+        threads=threads,
     )
     out = []
-    for lam in lambdas:
-        model = train(tr["x"], tr["y"], tr["w"], tr["variations"], lam=lam, config=cfg, seed=seed)
-        wp = working_point(
-            model.score(te["x"]), te["y"], te["w"], te["variations"], {"truth": te["truth"]}
-        )
-        u = model.net[0].weight.detach().cpu().numpy().ravel() / model.std
-        band_cf, dist_cf = toy.closed_form(u)
-        out.append({"lam": lam, "band": wp.bkg_band, "distance": wp.bkg_distance["truth"], "band_closed_form": band_cf,
-                    "distance_closed_form": dist_cf, "auc": wp.auc, "direction": (u / np.linalg.norm(u)).tolist()})  # fmt: skip
-    return out
+    with torch_threads(threads):
+        for lam in lambdas:
+            model = train(
+                tr["x"], tr["y"], tr["w"], tr["variations"], lam=lam, config=cfg, seed=seed
+            )
+            wp = working_point(
+                model.score(te["x"]), te["y"], te["w"], te["variations"], {"truth": te["truth"]}
+            )
+            u = model.net[0].weight.detach().cpu().numpy().ravel() / model.std
+            band_cf, dist_cf = toy.closed_form(u)
+            out.append(
+                ToyRow(
+                    lam,
+                    wp.bkg_band,
+                    wp.bkg_band_err,
+                    band_cf,
+                    wp.bkg_distance["truth"],
+                    (wp.bkg_distance_err or {})["truth"],
+                    dist_cf,
+                    wp.auc,
+                    tuple((u / np.linalg.norm(u)).tolist()),
+                )
+            )
+    return tuple(out)

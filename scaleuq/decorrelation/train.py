@@ -15,6 +15,8 @@ normalisation per event, so its labels are almost uniform and its gradients vani
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,12 +27,28 @@ from scaleuq.errors import MissingDependencyError
 log = logging.getLogger(__name__)
 
 
-def _torch() -> Any:
+def torch_module() -> Any:
+    """The torch module, or a MissingDependencyError naming the ``ml`` extra."""
     try:
         import torch
     except ImportError:
         raise MissingDependencyError("torch", "ml", "the decorrelation training") from None
     return torch
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run the block with ``threads`` torch intra-op threads, then restore the setting.
+
+    The study's networks are small: on a busy 2-core machine torch's default pool (one thread
+    per core) made the same quick training take 3 s or 19 s; one thread is the default."""
+    torch = torch_module()
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(threads)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,8 @@ class TrainConfig:
         joint_lr_factor: classifier learning rate in the adversarial phase, relative to ``lr``
             (smaller steps keep the classifier from collapsing to a constant output).
         device: ``cpu`` or ``cuda``.
+        threads: torch intra-op threads (1: the study's small networks run fastest on one
+            thread of a busy machine; the run restores the previous setting afterwards).
     """
 
     hidden: tuple[int, ...] = (64, 64)
@@ -59,10 +79,29 @@ class TrainConfig:
     adv_steps: int = 2
     joint_lr_factor: float = 0.2
     device: str = "cpu"
+    threads: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe representation."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """The events a method trains on.
+
+    Attributes:
+        x: features (N, F).
+        y: labels, 1 signal / 0 background.
+        w: nominal event weights (any normalisation; the classes are balanced internally).
+        variations: (N, 9) event weights at the LO scale points, in the column order of
+            :data:`.scales.SCALE_POINTS` (column 0 nominal).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    variations: np.ndarray
 
 
 @dataclass
@@ -72,24 +111,61 @@ class TrainedModel:
     Attributes:
         net: the torch module (outputs a logit).
         mean, std: feature standardisation.
-        history: per-epoch classifier and adversary losses.
+        history: per-epoch losses.
+        takes_nu: the network takes the nuisance nu = (log2 k_R, log2 k_F) as two extra inputs
+            (the uncertainty-aware classifier).
     """
 
     net: Any
     mean: np.ndarray
     std: np.ndarray
     history: list[dict[str, float]] = field(default_factory=list)
+    takes_nu: bool = False
 
-    def score(self, x: np.ndarray) -> np.ndarray:
-        """Classifier logits for features ``x``."""
-        torch = _torch()
+    def score(
+        self, x: np.ndarray, nu: np.ndarray | tuple[float, float] | None = None
+    ) -> np.ndarray:
+        """Classifier logits for features ``x`` (higher = more signal-like).
+
+        Args:
+            x: features (N, F).
+            nu: for a model that takes the nuisance: the hypothesised (log2 k_R, log2 k_F),
+                one pair for all events or (N, 2); None = nominal (0, 0). Ignored otherwise.
+        """
+        torch = torch_module()
         device = next(self.net.parameters()).device
+        inputs = (x - self.mean) / self.std
+        if self.takes_nu:
+            pair = np.zeros(2) if nu is None else np.asarray(nu, dtype=np.float64)
+            inputs = np.column_stack([inputs, np.broadcast_to(pair, (len(x), 2))])
         with torch.no_grad():
-            t = torch.as_tensor((x - self.mean) / self.std, dtype=torch.float32, device=device)
+            t = torch.as_tensor(inputs, dtype=torch.float32, device=device)
             return self.net(t).squeeze(-1).cpu().numpy().astype(np.float64)
 
 
-def _mlp(torch: Any, n_in: int, hidden: tuple[int, ...], n_out: int) -> Any:
+def balanced_weights(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Event weights rescaled so that each class sums to half the number of events."""
+    wb = w.astype(np.float64).copy()
+    for label in (0, 1):
+        sel = y == label
+        if sel.any():
+            wb[sel] *= 0.5 * len(w) / wb[sel].sum()
+    return wb
+
+
+def log_ratios(variations: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Standardised per-event log weight ratios z_k = log(w_k / w_0), k = 1..K-1 (the nuisance
+    an event carries); non-finite ratios (zero weights) are set to 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log(variations[:, 1:] / variations[:, :1])
+    z = np.where(np.isfinite(z), z, 0.0)
+    z_mean = np.average(z, axis=0, weights=weights)
+    z_std = np.sqrt(np.average((z - z_mean) ** 2, axis=0, weights=weights))
+    return (z - z_mean) / np.where(z_std > 1e-12, z_std, 1.0)
+
+
+def mlp(torch: Any, n_in: int, hidden: tuple[int, ...], n_out: int) -> Any:
+    """A ReLU multilayer perceptron."""
     layers: list[Any] = []
     width = n_in
     for h in hidden:
@@ -120,7 +196,7 @@ def train(
         config: training settings.
         seed: seed of the initialisation and the batch order.
     """
-    torch = _torch()
+    torch = torch_module()
     cfg = config or TrainConfig()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -128,22 +204,14 @@ def train(
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-12
     xt = torch.as_tensor((x - mean) / std, dtype=torch.float32, device=device)
     yt = torch.as_tensor(y, dtype=torch.float32, device=device)
-    wb = w.astype(np.float64).copy()
-    for label in (0, 1):
-        sel = y == label
-        wb[sel] *= 0.5 * len(w) / wb[sel].sum()
+    wb = balanced_weights(y, w)
     wt = torch.as_tensor(wb, dtype=torch.float32, device=device)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.log(variations[:, 1:] / variations[:, :1])
-    z = np.where(np.isfinite(z), z, 0.0)
-    z_mean = np.average(z, axis=0, weights=wb)
-    z_std = np.sqrt(np.average((z - z_mean) ** 2, axis=0, weights=wb))
-    z = (z - z_mean) / np.where(z_std > 1e-12, z_std, 1.0)
+    z = log_ratios(variations, wb)
     zt = torch.as_tensor(z, dtype=torch.float32, device=device)
     k = z.shape[1]
 
-    clf = _mlp(torch, x.shape[1], cfg.hidden, 1).to(device)
-    adv = _mlp(torch, 2, cfg.adv_hidden, k).to(device)
+    clf = mlp(torch, x.shape[1], cfg.hidden, 1).to(device)
+    adv = mlp(torch, 2, cfg.adv_hidden, k).to(device)
     opt_c = torch.optim.Adam(clf.parameters(), lr=cfg.lr)
     opt_a = torch.optim.Adam(adv.parameters(), lr=cfg.lr)
     bce = torch.nn.functional.binary_cross_entropy_with_logits
@@ -192,3 +260,33 @@ def train(
             history.append({"phase": phase, "epoch": epoch, "clf_loss": lc / n, "adv_loss": la / n})
     clf.eval()
     return TrainedModel(clf, mean, std, history)
+
+
+class Baseline:
+    """No decorrelation: the classifier alone (binary cross-entropy on nominal weights)."""
+
+    name = "baseline"
+    label = "baseline (no decorrelation)"
+    uses_lambda = False
+    takes_nu = False
+
+    def train(
+        self, data: TrainingSet, *, lam: float, config: TrainConfig, seed: int
+    ) -> TrainedModel:
+        """Train a plain classifier (``lam`` is ignored)."""
+        return train(data.x, data.y, data.w, data.variations, lam=0.0, config=config, seed=seed)
+
+
+class Adversarial:
+    """The Louppe-Kagan-Cranmer pivot (arXiv:1611.01046) against the scale-weight ratios."""
+
+    name = "adversarial"
+    label = "adversarial (pivot)"
+    uses_lambda = True
+    takes_nu = False
+
+    def train(
+        self, data: TrainingSet, *, lam: float, config: TrainConfig, seed: int
+    ) -> TrainedModel:
+        """Train with loss L_clf - lam * min(L_adv, 1) (see :func:`train`)."""
+        return train(data.x, data.y, data.w, data.variations, lam=lam, config=config, seed=seed)

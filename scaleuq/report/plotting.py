@@ -5,7 +5,6 @@ atomically and closes nothing global (figures are built without pyplot)."""
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,21 +13,18 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-from scaleuq.stats.models import MODELS
+from scaleuq.stats.models import get_model
 from scaleuq.util.atomic import atomic_write_bytes, atomic_write_text
+from scaleuq.util.jsonio import dumps
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from scaleuq.pull.reference import ReferenceAverage
     from scaleuq.stats.coverage import Calibration, CoverageCurve
     from scaleuq.stats.study import FitStudy
 
 CLASS_ORDER = ("qcd", "boson+jets", "electroweak", "higgs", "other")
-MODEL_STYLE = {
-    "gauss": dict(color="#0173b2", ls="-"),
-    "student_t": dict(color="#de8f05", ls="-"),
-    "cauchy": dict(color="#029e73", ls="--"),
-    "gauss+cauchy": dict(color="#cc78bc", ls="-."),
-}
 T_LABEL = r"pull $t = (\sigma_\mathrm{NLO} - \sigma_\mathrm{LO}) / \Delta\sigma_\mathrm{LO}$"
 
 
@@ -77,17 +73,9 @@ def save_figure(fig: Figure, base: str | Path, sidecar: dict[str, Any]) -> list[
         atomic_write_bytes(path, buffer.getvalue())
         written.append(path)
     path = base.with_suffix(".json")
-    atomic_write_text(path, json.dumps(sidecar, indent=2, default=_json_default) + "\n")
+    atomic_write_text(path, dumps(sidecar))
     written.append(path)
     return written
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def _symlog_needed(values: np.ndarray) -> bool:
@@ -106,7 +94,7 @@ def histogram_edges(x: np.ndarray) -> np.ndarray:
 
 def expected_counts(model: str, theta: dict[str, float], edges: np.ndarray, n: int) -> np.ndarray:
     """Expected number of pulls per bin, N [F(e_{i+1}) - F(e_i)], for a fitted model."""
-    m = MODELS[model]
+    m = get_model(model)
     cdf = m.cdf(edges, *(theta[p] for p in m.params))
     return n * np.diff(cdf)
 
@@ -138,8 +126,9 @@ def plot_pull_histogram(study: FitStudy, *, title: str = "") -> Figure:
             )
             for f in study.fits:
                 ax.stairs(
-                    expected_counts(f.model, f.theta(), edges, x.size), edges, lw=1.4,
-                    label=f"{MODELS[f.model].label} (AIC {f.aic:.1f})", **MODEL_STYLE[f.model],
+                    expected_counts(f.model, f.theta(), edges, x.size), edges,
+                    label=f"{get_model(f.model).label} (AIC {f.aic:.1f})",
+                    **{"lw": 1.4, **get_model(f.model).style},  # the registry's style
                 )  # fmt: skip
             gauss = x.size * np.diff(special.ndtr(edges))
             ax.stairs(gauss, edges, color="k", lw=1, ls=":", label="unit Gaussian")
@@ -272,7 +261,7 @@ def plot_calibration(
     return fig
 
 
-def plot_differential(frame: Any, name: str, *, xlabel: str = "") -> Figure:
+def plot_differential(frame: pd.DataFrame, name: str, *, xlabel: str = "") -> Figure:
     """LO and NLO scale bands of one observable (top) and the pull per bin (bottom)."""
     edges = np.append(frame["xmin"].to_numpy(), frame["xmax"].to_numpy()[-1])
     with mpl.rc_context(style()):
@@ -302,62 +291,4 @@ def plot_differential(frame: Any, name: str, *, xlabel: str = "") -> Figure:
         bottom.axhline(0, color="0.5", lw=0.7)
         bottom.set_ylabel(r"pull $t$")
         bottom.set_xlabel(xlabel or name)
-    return fig
-
-
-def plot_decorrelation(result: Any) -> Figure:
-    """Left: LO band and distances to the higher-order references against lambda.
-    Right: ROC curves per lambda (first training)."""
-    rows = result.rows
-    lams = np.array([r.lam for r in rows])
-    xpos = np.where(lams > 0, lams, lams[lams > 0].min() / 3 if (lams > 0).any() else 1e-2)
-    with mpl.rc_context(style()):
-        fig = Figure(figsize=(8.0, 3.4), layout="constrained")
-        ax, roc_ax = fig.subplots(1, 2, width_ratios=[1.4, 1])
-        band = np.array([r.bkg_band for r in rows])
-        err = np.array([max(r.bkg_band_std, r.bkg_band_err) for r in rows])
-        ax.errorbar(
-            xpos,
-            band,
-            yerr=err,
-            color="k",
-            marker="o",
-            lw=1.6,
-            capsize=2,
-            label="LO scale band (9 points)",
-        )
-        palette = ["#d55e00", "#0173b2", "#029e73", "#cc78bc", "#de8f05", "#56b4e9"]
-        for i, name in enumerate(result.proxies):
-            d = np.array([r.bkg_distance[name] for r in rows])
-            e = np.array(
-                [
-                    max(r.bkg_distance_std.get(name, 0), r.bkg_distance_err.get(name, 0))
-                    for r in rows
-                ]
-            )
-            ax.errorbar(
-                xpos * (1 + 0.04 * (i + 1)),
-                d,
-                yerr=e,
-                marker="s",
-                ms=3,
-                lw=1,
-                ls="--",
-                capsize=2,
-                color=palette[i % len(palette)],
-                label=f"distance: {name}",
-            )
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xticks(xpos, [f"{v:g}" for v in lams])
-        ax.minorticks_off()
-        ax.set_xlabel(r"adversary strength $\lambda$")
-        ax.set_ylabel(r"background efficiency shift $|\epsilon/\epsilon_0 - 1|$")
-        ax.legend(loc="upper left", fontsize=7)
-        for lam, (fpr, tpr) in result.roc.items():
-            roc_ax.plot(fpr, tpr, lw=1.2, label=rf"$\lambda = {lam:g}$")
-        roc_ax.plot([0, 1], [0, 1], color="0.7", lw=0.7, ls=":")
-        roc_ax.set_xlabel("background efficiency")
-        roc_ax.set_ylabel("signal efficiency")
-        roc_ax.legend(loc="lower right", fontsize=7)
     return fig
