@@ -81,10 +81,7 @@ def test_no_public_name_is_shadowed_by_a_subpackage() -> None:
 
 
 #: Known gaps in modules being rewritten by their owners (reported to the lead, issue 8).
-PENDING = {
-    "reweight_lhe": "scaleuq/reweight/run.py: pdf_path: Any",
-    "load_pdf": "scaleuq/pdf/sets.py: pdf_path: Any",
-}
+PENDING = {}
 
 
 def _param(name: str) -> object:

@@ -173,26 +173,80 @@ def decorrelation_run(
 
 
 @decorrelation.command("from-lhe")
-@click.argument("lhe_file", type=click.Path(exists=True, dir_okay=False))
-@click.argument("output", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=str)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="The sample (.npz). Without -o the last argument is the output (the old two-argument form).",
+)
 @click.option("--btag-eff", type=click.FloatRange(0, 1), default=0.7, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1),
+    default=None,
+    help="Files read at once [default: all cores].",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help='Read one file per task on this Dask scheduler (tcp://host:8786; pip install "scaleuq[dask]").',
+)
 @handle_errors
-def decorrelation_from_lhe(lhe_file: str, output: str, btag_eff: float, seed: int) -> None:
-    """Turn your own LHE file (LO with scale weights, or NLO) into a study sample (.npz).
+def decorrelation_from_lhe(
+    files: tuple[str, ...],
+    output: str | None,
+    btag_eff: float,
+    seed: int,
+    jobs: int | None,
+    scheduler: str | None,
+) -> None:
+    """Turn your own LHE files (LO with scale weights, or NLO) into a study sample (.npz).
 
-    Parton-level features; use the outputs with `scaleuq decorrelation run --signal LO_S.npz
-    --background LO_B.npz --nlo-background NLO_B.npz`.
+    FILES: one or more files of ONE process and order (e.g. the runs of a grid production),
+    merged into one sample; `from-lhe A.lhe.gz B.lhe.gz -o OUT.npz` (or the old form
+    `from-lhe LHE_FILE OUTPUT`). A file that fails is named and the others are kept (exit
+    status 1). Parton-level features; use the outputs with `scaleuq decorrelation run
+    --signal LO_S.npz --background LO_B.npz --nlo-background NLO_B.npz`.
     """
-    from scaleuq.decorrelation.lhe_samples import sample_from_lhe
+    import os
 
-    sample = sample_from_lhe(lhe_file, btag_eff=btag_eff, seed=seed)
-    sample.save(output)
+    from scaleuq.decorrelation.lhe_samples import samples_from_lhe
+    from scaleuq.errors import LHEError, OptionError
+    from scaleuq.util.paths import check_output, declared_inputs
+
+    # FILES is a plain string argument (its last value may be the output of the old form), so
+    # the inputs are declared here rather than by handle_errors
+    if output is None:  # the old form LHE_FILE OUTPUT: exactly two, the second not an LHE file
+        if len(files) != 2 or files[1].endswith((".lhe", ".lhe.gz")):
+            raise OptionError("give the output sample with -o OUT.npz")
+        files, output = files[:1], files[1]
+    for path in files:
+        if not os.path.isfile(path):
+            raise LHEError(f"{path}: no such file")
+    check_output(output, inputs=files)  # refuse before any work
+    result = samples_from_lhe(files, btag_eff=btag_eff, seed=seed, jobs=jobs, scheduler=scheduler)
+    sample = result.sample
+    assert sample is not None  # every file failing raises
+    with declared_inputs(files):
+        sample.save(output)
     m = sample.meta
     scale = "with 9 scale weights" if sample.variations is not None else "without scale weights"
+    many = f" from {len(result.paths)} files" if len(result.paths) > 1 else ""
     click.echo(
-        f"{output}: {m['n_selected']} of {m['n_generated']} events ({m['process']}, {m['order']}), {scale}"
+        f"{output}: {m['n_selected']} of {m['n_generated']} events{many} ({m['process']}, {m['order']}), {scale}"
     )
+    for failure in result.failures:
+        click.echo(f"failed: {failure.error}", err=True)
+    if result.failures:
+        click.echo(
+            f"{len(result.failures)} of {len(files)} files failed; the sample has the others",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @decorrelation.command("closure")

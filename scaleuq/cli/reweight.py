@@ -32,12 +32,31 @@ def _ints(text: str, what: str) -> tuple[int, ...]:
 
 
 @click.command("reweight")
-@click.argument("events", type=click.Path(exists=True, dir_okay=False))
+@click.argument("events", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False),
-    help="Write the events with the new weights here (atomically; gzip if it ends in .gz).",
+    help="Write the events with the new weights here (atomically; gzip if it ends in .gz). One input only.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Several inputs: write each output here under its input's file name (same compression).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Files reweighted at once (each file already keeps a core busy in the PDF kernels).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help='Run one task per file on this Dask scheduler (tcp://host:8786; pip install "scaleuq[dask]").',
 )
 @click.option(
     "--pdf",
@@ -127,8 +146,11 @@ def _ints(text: str, what: str) -> tuple[int, ...]:
 )
 @handle_errors
 def reweight_command(
-    events: str,
+    events: tuple[str, ...],
     output: str | None,
+    output_dir: str | None,
+    jobs: int,
+    scheduler: str | None,
     pdf: str,
     pdf_members: str,
     other_pdfs: tuple[str, ...],
@@ -146,26 +168,15 @@ def reweight_command(
     pdf_method: str | None,
     fmt: str,
 ) -> None:
-    """Recompute the scale, PDF and alpha_s weights of an LO event file from its <mgrwt> blocks.
+    """Recompute the scale, PDF and alpha_s weights of LO event files from their <mgrwt> blocks.
 
     The file must come from MadEvent with use_syst = True. The weights are computed as
     MadGraph's systematics module does and written as <initrwgt> weight groups and per-event
-    <rwgt> entries; everything else in the file is kept.
+    <rwgt> entries; everything else in the file is kept. Several files: --output-dir, run
+    --jobs at once or on a Dask cluster (--scheduler); a failing file is named and the others
+    are kept (exit status 1).
     """
-    from scaleuq.reweight import reweight
-
-    if output is None and not summary:
-        raise click.UsageError("give an output file with -o, or --summary")
-    size = os.path.getsize(events)
-    bar: Any = None
-    progress = None
-    if size > 20 * 2**20:
-        bar = click.progressbar(length=size, label="reweighting", file=sys.stderr)
-        state = {"last": 0}
-
-        def progress(position: int) -> None:
-            bar.update(position - state["last"])
-            state["last"] = position
+    from scaleuq.errors import OptionError
 
     kwargs = dict(
         pdf=pdf,
@@ -183,20 +194,32 @@ def reweight_command(
         alphas_order=alphas_order,
         summary=summary,
         pdf_method=pdf_method,
-        progress=progress,
     )
+    if len(events) > 1 or output_dir is not None or scheduler is not None:
+        _many(events, output, output_dir, jobs, scheduler, summary, fmt, kwargs)
+        return
+    from scaleuq.reweight import reweight
+
+    if output is None and not summary:
+        raise OptionError("give an output file with -o, or --summary")
+    (event_file,) = events
+    size = os.path.getsize(event_file)
+    bar: Any = None
+    progress = None
+    if size > 20 * 2**20:
+        bar = click.progressbar(length=size, label="reweighting", file=sys.stderr)
+        state = {"last": 0}
+
+        def progress(position: int) -> None:
+            bar.update(position - state["last"])
+            state["last"] = position
+
     if bar is not None:
         with bar:
-            result = reweight(events, output, **kwargs)
+            result = reweight(event_file, output, progress=progress, **kwargs)
     else:
-        result = reweight(events, output, **kwargs)
-    click.echo(
-        f"{result.n_events} events, {len(result.weights)} weights "
-        f"(ids {result.weights[0].id}-{result.weights[-1].id}) with {result.pdf['name']}"
-        + (f", wrote {result.output}" if result.output else "")
-        + f" in {result.seconds:.1f} s",
-        err=True,
-    )
+        result = reweight(event_file, output, progress=progress, **kwargs)
+    _report(result)
     if summary and result.table is not None:
         from scaleuq.report.render import dumps
 
@@ -207,3 +230,60 @@ def reweight_command(
                 result.table.drop(columns=["dataset"]).to_csv(index=False, float_format="%.6g"),
                 nl=False,
             )
+
+
+def _many(
+    events: tuple[str, ...],
+    output: str | None,
+    output_dir: str | None,
+    jobs: int,
+    scheduler: str | None,
+    summary: bool,
+    fmt: str,
+    kwargs: dict[str, Any],
+) -> None:
+    """Several files: one call to :func:`scaleuq.reweight.reweight_files`, then render."""
+    from scaleuq.errors import OptionError
+    from scaleuq.reweight import reweight_files
+
+    if output is not None:
+        raise OptionError("several inputs: give --output-dir, not -o")
+    if output_dir is None and not summary:
+        raise OptionError("several inputs: give --output-dir DIR, or --summary")
+    result = reweight_files(events, output_dir, jobs=jobs, scheduler=scheduler, **kwargs)
+    for one in result.results:
+        _report(one, name=True)
+    if summary and result.results:
+        import pandas as pd
+
+        from scaleuq.report.render import dumps
+
+        if fmt == "json":
+            click.echo(dumps(result.to_dict()), nl=False)
+        else:
+            tables = [r.table for r in result.results if r.table is not None]
+            click.echo(
+                pd.concat(tables, ignore_index=True)
+                .drop(columns=["dataset"])
+                .to_csv(index=False, float_format="%.6g"),
+                nl=False,
+            )
+    for failure in result.failures:
+        click.echo(f"failed: {failure.error}", err=True)
+    if result.failures:
+        click.echo(
+            f"{len(result.failures)} of {len(events)} files failed; the others' outputs are kept",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _report(result: Any, name: bool = False) -> None:
+    click.echo(
+        (f"{result.input}: " if name else "")
+        + f"{result.n_events} events, {len(result.weights)} weights "
+        f"(ids {result.weights[0].id}-{result.weights[-1].id}) with {result.pdf['name']}"
+        + (f", wrote {result.output}" if result.output else "")
+        + f" in {result.seconds:.1f} s",
+        err=True,
+    )

@@ -41,6 +41,24 @@ from scaleuq.pdf.grid import (
 
 log = logging.getLogger(__name__)
 
+#: Extra directories to search for PDF sets: one path or several.
+PdfPath = (
+    str
+    | os.PathLike[str]
+    | list[str | os.PathLike[str]]
+    | tuple[str | os.PathLike[str], ...]
+    | None
+)
+
+#: Extra directories to search for PDF sets: one path or several.
+PdfPath = (
+    str
+    | os.PathLike[str]
+    | list[str | os.PathLike[str]]
+    | tuple[str | os.PathLike[str], ...]
+    | None
+)
+
 BACKENDS = ("builtin", "lhapdf")
 
 
@@ -75,7 +93,7 @@ def pythia_pdfdata() -> Path | None:
 
 
 def search_path(
-    pdf_path: str | os.PathLike[str] | list[Any] | tuple[Any, ...] | None = None,
+    pdf_path: PdfPath = None,
 ) -> list[Path]:
     """The directories searched for PDF sets, in order (see the module docstring)."""
     dirs: list[Path] = []
@@ -133,7 +151,7 @@ class SetLocation:
     member: int | None
 
 
-def locate(spec: str | os.PathLike[str], pdf_path: Any = None) -> SetLocation:
+def locate(spec: str | os.PathLike[str], pdf_path: PdfPath = None) -> SetLocation:
     """Find a set (see the module docstring for the forms of ``spec``)."""
     dirs = search_path(pdf_path)
     text = str(spec).strip()
@@ -490,7 +508,7 @@ def load_pdf(
     spec: str | os.PathLike[str],
     *,
     members: str | list[int] | None = None,
-    pdf_path: Any = None,
+    pdf_path: PdfPath = None,
     backend: str = "builtin",
     interpolation: str = "lhapdf",
     extrapolation: str | None = None,

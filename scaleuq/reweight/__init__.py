@@ -11,12 +11,18 @@ MadGraph's systematics module does, vectorised.
 from __future__ import annotations
 
 from scaleuq.reweight.mgrwt import MGRWT, BeamHistory, Ragged, parse_mgrwt
-from scaleuq.reweight.run import NewWeight, ReweightResult, reweight
+from scaleuq.reweight.run import (
+    NewWeight,
+    ReweightFilesResult,
+    ReweightResult,
+    reweight,
+    reweight_files,
+)
 from scaleuq.reweight.scales import DYNAMICAL_SCALES, dynamical_scale
 from scaleuq.reweight.weights import EventKinematics, Variation, kinematics, weight_ratios
 
 __all__ = [
     "DYNAMICAL_SCALES", "MGRWT", "BeamHistory", "EventKinematics", "NewWeight", "Ragged",
-    "ReweightResult", "Variation", "dynamical_scale", "kinematics", "parse_mgrwt", "reweight",
-    "weight_ratios",
+    "ReweightFilesResult", "ReweightResult", "Variation", "dynamical_scale", "kinematics",
+    "parse_mgrwt", "reweight", "reweight_files", "weight_ratios",
 ]  # fmt: skip

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scaleuq.errors import LHEError, OptionError
+from scaleuq.io.lhe.parallel import FileFailure
 from scaleuq.pdf.alphas import AlphaS
-from scaleuq.pdf.sets import PDFSet, load_pdf
+from scaleuq.pdf.sets import PdfPath, PDFSet, load_pdf
 from scaleuq.reweight.mgrwt import parse_mgrwt
 from scaleuq.reweight.scales import DYNAMICAL_SCALES
 from scaleuq.reweight.stream import (
@@ -266,7 +267,7 @@ def reweight(
     dyn: Sequence[int] = DEFAULT_DYN,
     alps: Sequence[float] = (1.0,),
     alphas: Sequence[float] = (),
-    pdf_path: Any = None,
+    pdf_path: PdfPath = None,
     pdf_backend: str = "builtin",
     pdf_id: int | None = None,
     alphas_mz: float | None = None,
@@ -451,3 +452,105 @@ def reweight(
         table,
         time.perf_counter() - start_time,
     )
+
+
+@dataclass(frozen=True)
+class ReweightFilesResult:
+    """What :func:`reweight_files` did.
+
+    Attributes:
+        results: one :class:`ReweightResult` per file that succeeded, in input order.
+        failures: the files that failed, by name, with their one-line errors.
+        where: where the files ran (``this process``, ``N threads`` or the Dask scheduler).
+    """
+
+    results: tuple[ReweightResult, ...]
+    failures: tuple[FileFailure, ...]
+    where: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return {
+            "results": [r.to_dict() for r in self.results],
+            "failures": [f.to_dict() for f in self.failures],
+            "where": self.where,
+        }
+
+
+def output_path(path: str | os.PathLike[str], output_dir: str | os.PathLike[str]) -> Path:
+    """The output of ``path`` in ``output_dir``: the same file name (so the same compression)."""
+    return Path(output_dir) / Path(path).name
+
+
+def _reweight_into(path: str, *, output_dir: str | None, **kwargs: Any) -> ReweightResult:
+    """Per-file task of :func:`reweight_files` (module level so that Dask can pickle it)."""
+    target = None if output_dir is None else output_path(path, output_dir)
+    return reweight(path, target, **kwargs)
+
+
+def reweight_files(
+    paths: Sequence[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str] | None,
+    *,
+    jobs: int | None = 1,
+    scheduler: str | None = None,
+    **options: Any,
+) -> ReweightFilesResult:
+    """:func:`reweight` for many files, locally in parallel or on a Dask cluster.
+
+    Each output is ``output_dir / <input file name>`` (same name, so the same compression).
+    The files run through :func:`scaleuq.io.lhe.parallel.map_files`: ``jobs`` files at once on
+    threads (default 1: each file already keeps a core busy in the vectorised PDF
+    interpolation and weight kernels, so more than one file per core only adds memory; raise it
+    on a machine with free cores), or one task per file on the Dask scheduler at
+    ``scheduler`` (the workers must read the inputs and write ``output_dir``). A file that
+    fails is reported by name in ``failures`` and the others' outputs are kept.
+
+    Args:
+        paths: the LO event files (``.lhe`` or ``.lhe.gz`` with ``<mgrwt>``).
+        output_dir: the existing directory to write into; None only with ``summary=True``.
+        jobs: files at once (None: all cores); ignored with ``scheduler``.
+        scheduler: address of a running Dask scheduler (``pip install "scaleuq[dask]"``).
+        options: the keyword options of :func:`reweight` (``pdf`` required; not ``progress``).
+
+    Raises:
+        OptionError: no files, no output directory (without ``summary``), a directory that does
+            not exist, two inputs with the same file name, or an output that would be an input.
+    """
+    from scaleuq.io.lhe.parallel import map_files
+
+    names = [str(p) for p in paths]
+    if not names:
+        raise OptionError("give at least one event file")
+    if "progress" in options:
+        raise OptionError("reweight_files reports no per-byte progress; drop 'progress'")
+    if output_dir is None:
+        if not options.get("summary"):
+            raise OptionError("give an output directory (--output-dir) or ask for --summary")
+    else:
+        if not Path(output_dir).is_dir():
+            raise OptionError(f"{output_dir}: the output directory does not exist")
+        seen: dict[str, str] = {}
+        inputs = {Path(p).resolve() for p in names}
+        for p in names:
+            name = Path(p).name
+            if name in seen:
+                raise OptionError(
+                    f"{seen[name]} and {p} have the same file name; their outputs in "
+                    f"{output_dir} would collide"
+                )
+            seen[name] = p
+            if output_path(p, output_dir).resolve() in inputs:
+                raise OptionError(
+                    f"{p}: the output {output_path(p, output_dir)} would overwrite an input; "
+                    "choose another --output-dir"
+                )
+    mapped = map_files(
+        _reweight_into,
+        names,
+        jobs=jobs,
+        scheduler=scheduler,
+        output_dir=None if output_dir is None else str(output_dir),
+        **options,
+    )
+    return ReweightFilesResult(mapped.results, mapped.failures, mapped.where)
