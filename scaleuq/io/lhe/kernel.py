@@ -271,7 +271,6 @@ def parse_events(
             v, good, t = _fast_float(buf, p, end)
             if not good:
                 t = _token_end(buf, p, end)
-            if not good:
                 if n_slow == slow.shape[0]:
                     return _fail(out, NEED_SLOW, ev, 0, 0, np_, n_slow)
                 slow[n_slow, 0] = SLOW_INFO
@@ -308,7 +307,6 @@ def parse_events(
                     v, good, t = _fast_float(buf, p, end)
                     if not good:
                         t = _token_end(buf, p, end)
-                    if not good:
                         if n_slow == slow.shape[0]:
                             return _fail(out, NEED_SLOW, ev, 0, 0, np_, n_slow)
                         slow[n_slow, 0] = SLOW_PARTICLE
