@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -105,6 +105,16 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             )
 
     return wrapper
+
+
+def exit_on_failures(failures: Sequence[Any], n_files: int, kept: str) -> None:
+    """Name each file that failed of a many-file run, say what was kept, and exit 1 (the
+    others' results have been written already); nothing when every file succeeded."""
+    for failure in failures:
+        click.echo(f"failed: {failure.error}", err=True)
+    if failures:
+        click.echo(f"{len(failures)} of {n_files} files failed; {kept}", err=True)
+        sys.exit(1)
 
 
 def emit(text: str, output: str | None, inputs: tuple[str, ...] = ()) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from scaleuq.cli._common import emit, handle_errors, meta
+from scaleuq.cli._common import emit, exit_on_failures, handle_errors, meta
 
 
 @click.group()
@@ -239,14 +239,7 @@ def decorrelation_from_lhe(
     click.echo(
         f"{output}: {m['n_selected']} of {m['n_generated']} events{many} ({m['process']}, {m['order']}), {scale}"
     )
-    for failure in result.failures:
-        click.echo(f"failed: {failure.error}", err=True)
-    if result.failures:
-        click.echo(
-            f"{len(result.failures)} of {len(files)} files failed; the sample has the others",
-            err=True,
-        )
-        sys.exit(1)
+    exit_on_failures(result.failures, len(files), "the sample has the others")
 
 
 @decorrelation.command("closure")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from scaleuq.cli._common import handle_errors
+from scaleuq.cli._common import exit_on_failures, handle_errors
 
 
 def _floats(text: str | None, what: str) -> tuple[float, ...]:
@@ -268,14 +268,7 @@ def _many(
                 .to_csv(index=False, float_format="%.6g"),
                 nl=False,
             )
-    for failure in result.failures:
-        click.echo(f"failed: {failure.error}", err=True)
-    if result.failures:
-        click.echo(
-            f"{len(result.failures)} of {len(events)} files failed; the others' outputs are kept",
-            err=True,
-        )
-        sys.exit(1)
+    exit_on_failures(result.failures, len(events), "the others' outputs are kept")
 
 
 def _report(result: Any, name: bool = False) -> None:
