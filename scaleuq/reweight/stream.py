@@ -25,6 +25,7 @@ from typing import IO, Any
 import numpy as np
 
 from scaleuq.errors import LHEError
+from scaleuq.io.lhe.reader import check_tail
 
 log = logging.getLogger(__name__)
 
@@ -173,35 +174,8 @@ class EventStream:
             n = block.count(b"</event>")
             self.n_events += n
             yield block, n
-        self._check_tail(buf)
+        check_tail(buf, self.path, self.n_events)
         self.rest = buf
-
-    def _check_tail(self, tail: bytes) -> None:
-        """What follows the last complete event: ``</LesHouchesEvents>``, or a clear message
-        (the rules of :mod:`scaleuq.io.lhe.reader`)."""
-        done = self.n_events
-        close = tail.find(b"</LesHouchesEvents>")
-        before = tail if close < 0 else tail[:close]
-        if _EVENT_TAG.search(before) or before.rstrip().endswith(b"<event"):
-            raise LHEError(
-                f"{self.path}: event {done + 1} has no </event>: the file is truncated (the last "
-                f"complete event is {done})"
-            )
-        if close >= 0:
-            return
-        rest = tail.strip()
-        if not rest or b"</LesHouchesEvents>".startswith(rest):
-            log.warning(
-                "%s: no </LesHouchesEvents> after event %d (the last complete event): the file "
-                "may have been cut short; using the %d complete events",
-                self.path, done, done,
-            )  # fmt: skip
-            return
-        raise LHEError(
-            f"{self.path}: the file ends in {rest[:40].decode('utf-8', 'replace')!r} after event "
-            f"{done} (the last complete event) instead of </LesHouchesEvents>: it is truncated or "
-            "malformed"
-        )
 
     def close(self) -> None:
         """Close the file."""

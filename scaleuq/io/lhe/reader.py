@@ -340,7 +340,7 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _check_tail(tail: bytes, path: Path, done: int) -> None:
+def check_tail(tail: bytes, path: str | Path, done: int) -> None:
     """What follows the last complete event: ``</LesHouchesEvents>``, or a clear message."""
     close = tail.find(b"</LesHouchesEvents>")
     before = tail if close < 0 else tail[:close]
@@ -463,7 +463,7 @@ def iter_blocks(
                 pending = [text]
             size = len(pending[0])
             if not piece:
-                _check_tail(pending[0], path, state["done"])
+                check_tail(pending[0], path, state["done"])
                 return
 
     def generate() -> Iterator[EventBlock]:
