@@ -45,9 +45,8 @@ Choices and errors
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
-from scaleuq._version import __version__
+from scaleuq._version import __version__ as __version__
 
 # public name -> (module under scaleuq, attribute); a public name never equals a subpackage's
 # name (importing ``scaleuq.reweight`` would shadow a function ``scaleuq.reweight``)
@@ -141,168 +140,28 @@ _LAZY: dict[str, tuple[str, str]] = {
     "N_MODES": ("choices", "N_MODES"),
     "ENVELOPES": ("choices", "ENVELOPES"),
     "PDF_METHODS": ("choices", "PDF_METHODS"),
-    # errors
+    # errors (every exception class of scaleuq.errors)
     "ScaleUQError": ("errors", "ScaleUQError"),
     "TableError": ("errors", "TableError"),
+    "UnitError": ("errors", "UnitError"),
+    "DuplicateProcessError": ("errors", "DuplicateProcessError"),
+    "NotationError": ("errors", "NotationError"),
     "OptionError": ("errors", "OptionError"),
+    "OutputPathError": ("errors", "OutputPathError"),
     "LHEError": ("errors", "LHEError"),
     "MadGraphError": ("errors", "MadGraphError"),
+    "ProcessSyntaxError": ("errors", "ProcessSyntaxError"),
+    "HwUError": ("errors", "HwUError"),
+    "PDFError": ("errors", "PDFError"),
+    "SampleError": ("errors", "SampleError"),
+    "ExportError": ("errors", "ExportError"),
     "MissingDependencyError": ("errors", "MissingDependencyError"),
+    "LHAPDFMissingError": ("errors", "LHAPDFMissingError"),
 }
 
-# the same names as _LAZY (tests/test_api.py checks that they agree)
-__all__ = [
-    "CONVENTIONS",
-    "DATASETS",
-    "ENVELOPES",
-    "N_MODES",
-    "PDF_METHODS",
-    "Calibration",
-    "ClosureResult",
-    "CovarianceValidation",
-    "CoverageRow",
-    "DISSeries",
-    "Dataset",
-    "DecorrelationRun",
-    "DifferentialResult",
-    "ExportResult",
-    "FiguresResult",
-    "FitStudy",
-    "Histogram",
-    "HistogramPulls",
-    "IngestResult",
-    "LHEArrays",
-    "LHEError",
-    "LHESummary",
-    "MHOUResult",
-    "MadGraphError",
-    "MissingDependencyError",
-    "ModelFit",
-    "OptionError",
-    "PDFSet",
-    "PullResult",
-    "PullSummary",
-    "Recommendation",
-    "ReferenceAverage",
-    "ReferenceCorrection",
-    "ReweightResult",
-    "ScaleUQError",
-    "ScaleWeights",
-    "TableError",
-    "ToyCoverage",
-    "ToyResult",
-    "WorkspaceFit",
-    "__version__",
-    "coverage_toys",
-    "decorrelation_closure",
-    "decorrelation_toy",
-    "differential_pulls",
-    "export_pyhf",
-    "figures",
-    "fit",
-    "fit_workspace",
-    "ingest_lhe",
-    "ingest_madgraph",
-    "load_bundled",
-    "load_dataset",
-    "load_pdf",
-    "mhou",
-    "plot_calibration",
-    "plot_differential",
-    "plot_eigen",
-    "plot_mhou_coverage",
-    "plot_pull_histogram",
-    "plot_pulls_per_process",
-    "plot_reference",
-    "plot_shift_vs_sigma",
-    "plot_toy_coverage",
-    "plot_workspace_fit",
-    "pulls",
-    "read_hwu",
-    "read_lhe",
-    "read_long",
-    "read_table",
-    "read_tables",
-    "recommend",
-    "recommend_files",
-    "reference_average",
-    "reference_correct",
-    "reweight_lhe",
-    "run_decorrelation",
-    "scale_weights",
-    "select_reference",
-    "series_dis",
-    "summarize_lhe",
-    "validate_covariance",
-    "write_long",
-    "write_table",
-]
-
-if TYPE_CHECKING:  # the same names for type checkers and IDEs (nothing is imported at run time)
-    from scaleuq.analysis.export import ExportResult, export_pyhf
-    from scaleuq.analysis.recommend import Recommendation, recommend, recommend_files
-    from scaleuq.analysis.toys import ToyCoverage, coverage_toys
-    from scaleuq.analysis.workspace_fit import WorkspaceFit, fit_workspace
-    from scaleuq.choices import CONVENTIONS, ENVELOPES, N_MODES, PDF_METHODS
-    from scaleuq.decorrelation.api import (
-        ClosureResult,
-        DecorrelationRun,
-        ToyResult,
-        decorrelation_closure,
-        decorrelation_toy,
-        run_decorrelation,
-    )
-    from scaleuq.errors import (
-        LHEError,
-        MadGraphError,
-        MissingDependencyError,
-        OptionError,
-        ScaleUQError,
-        TableError,
-    )
-    from scaleuq.io.datasets import DATASETS, Dataset, load_bundled, load_dataset
-    from scaleuq.io.hwu import Histogram, read_hwu
-    from scaleuq.io.lhe import (
-        LHEArrays,
-        LHESummary,
-        ScaleWeights,
-        read_lhe,
-        scale_weights,
-        summarize_lhe,
-    )
-    from scaleuq.io.longformat import read_long, write_long
-    from scaleuq.io.madgraph import IngestResult, ingest_lhe
-    from scaleuq.io.madgraph import ingest as ingest_madgraph
-    from scaleuq.io.tables import read_table, read_tables, write_table
-    from scaleuq.pdf.sets import PDFSet, load_pdf
-    from scaleuq.pull.covariance import CovarianceValidation, validate_covariance
-    from scaleuq.pull.differential import DifferentialResult, HistogramPulls
-    from scaleuq.pull.pulls import PullResult, PullSummary, pulls
-    from scaleuq.pull.reference import (
-        ReferenceAverage,
-        ReferenceCorrection,
-        reference_average,
-        reference_correct,
-        select_reference,
-    )
-    from scaleuq.report.differential import differential_pulls
-    from scaleuq.report.figures import FiguresResult, figures
-    from scaleuq.report.plot_analysis import plot_toy_coverage, plot_workspace_fit
-    from scaleuq.report.plot_series import plot_eigen, plot_mhou_coverage, plot_shift_vs_sigma
-    from scaleuq.report.plotting import (
-        plot_calibration,
-        plot_differential,
-        plot_pull_histogram,
-        plot_pulls_per_process,
-        plot_reference,
-    )
-    from scaleuq.reweight.run import ReweightResult
-    from scaleuq.reweight.run import reweight as reweight_lhe
-    from scaleuq.series.dis import DISSeries, series_dis
-    from scaleuq.stats.coverage import Calibration, CoverageRow
-    from scaleuq.stats.fitting import ModelFit
-    from scaleuq.stats.mhou import MHOUResult, mhou
-    from scaleuq.stats.study import FitStudy, fit
+# every public name, declared once: the table above drives ``__all__``, ``__dir__`` and
+# ``__getattr__`` (type checkers and IDEs resolve the names through ``__getattr__``)
+__all__ = sorted([*_LAZY, "__version__"])
 
 
 def __getattr__(name: str) -> object:

@@ -40,6 +40,30 @@ class MadGraphError(ScaleUQError):
     """A MadGraph run directory or output file could not be read."""
 
 
+class ProcessSyntaxError(ScaleUQError):
+    """A process string does not follow MadGraph's syntax."""
+
+
+class HwUError(ScaleUQError):
+    """A HwU file is malformed."""
+
+
+class PDFError(ScaleUQError):
+    """A PDF set is missing, malformed, or asked for outside its range."""
+
+
+class SampleError(ScaleUQError):
+    """A decorrelation sample file is missing or malformed."""
+
+
+class ExportError(ScaleUQError):
+    """A workspace or patch cannot be built (mismatched bins, missing band, bad workspace)."""
+
+
+class OutputPathError(OptionError):
+    """An output path would overwrite an input, a directory, a link or a special file."""
+
+
 class MissingDependencyError(ScaleUQError):
     """An optional dependency is needed for this feature but is not installed."""
 
@@ -50,6 +74,22 @@ class MissingDependencyError(ScaleUQError):
         )
         self.package = package
         self.extra = extra
+
+
+class LHAPDFMissingError(MissingDependencyError):
+    """``--pdf-backend lhapdf`` without the LHAPDF Python module. It is built and installed
+    with the LHAPDF C++ library (https://lhapdf.hepforge.org/install.html), not by pip, so no
+    scaleuq extra provides it."""
+
+    def __init__(self) -> None:
+        ScaleUQError.__init__(
+            self,
+            "--pdf-backend lhapdf needs the LHAPDF Python module, which is not importable: install "
+            "LHAPDF 6 with its Python bindings (https://lhapdf.hepforge.org/install.html) or use "
+            "--pdf-backend builtin",
+        )
+        self.package = "lhapdf"
+        self.extra = ""
 
 
 def location(path: object, line: int | None = None) -> str:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scaleuq.errors import MissingDependencyError, OptionError, ScaleUQError
+from scaleuq.errors import ExportError, MissingDependencyError, OptionError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,10 +60,6 @@ OBSERVED = ("nominal", "nlo")
 LO_FLOOR = 0.01
 #: Default luminosity in fb^-1 for standalone workspaces (a choice, not a measurement).
 DEFAULT_LUMI_FB = 1.0
-
-
-class ExportError(ScaleUQError):
-    """A workspace or patch cannot be built (mismatched bins, missing band, bad workspace)."""
 
 
 def require_pyhf() -> Any:

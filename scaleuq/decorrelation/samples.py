@@ -23,13 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from scaleuq.errors import ScaleUQError
+from scaleuq.errors import SampleError
 
 from .scales import SCALE_POINTS
-
-
-class SampleError(ScaleUQError):
-    """A sample file is missing or malformed."""
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scaleuq.errors import OptionError, ScaleUQError
+from scaleuq.errors import HwUError, OptionError
 from scaleuq.util.numbers import NUMBER, parse_number
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,6 @@ _NON_FINITE = {"nan": np.nan, "inf": np.inf, "infinity": np.inf}
 #: probably not a full NLO prediction (e.g. only the virtual or real part, or a TYPE@NLO that
 #: holds the correction alone).
 NLO_RATE_MIN_K = 0.2
-
-
-class HwUError(ScaleUQError):
-    """A HwU file is malformed."""
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from scaleuq.errors import ScaleUQError
+from scaleuq.errors import ProcessSyntaxError
 
 QCD_PARTONS = frozenset(
     {"j", "g", "u", "d", "s", "c", "b", "t", "u~", "d~", "s~", "c~", "b~", "t~", "q", "q~"}
@@ -65,10 +65,6 @@ _ORDER = re.compile(r"(?<![\w~+-])[a-z][a-z0-9_]*(?:\^2)?\s*(?:==|<=|>=|=|<|>)\s
 _BRACKET = re.compile(r"\[([^\]]*)\]")
 _TAG = re.compile(r"@\s*-?\d+")
 _OPTION = re.compile(r"(?<!\S)--?[a-z_]+(?:=\S*)?", re.I)
-
-
-class ProcessSyntaxError(ScaleUQError):
-    """A process string does not follow MadGraph's syntax."""
 
 
 def normalize_process(text: str) -> str:

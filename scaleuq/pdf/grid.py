@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scaleuq.errors import ScaleUQError
+from scaleuq.errors import PDFError
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,6 @@ EXTRAPOLATIONS = ("continuation", "nearest", "error")
 
 #: Points per chunk when many members are evaluated at once (bounds the gathered patch array).
 _CHUNK_VALUES = 4_000_000
-
-
-class PDFError(ScaleUQError):
-    """A PDF set is missing, malformed, or asked for outside its range."""
 
 
 @dataclass(frozen=True)

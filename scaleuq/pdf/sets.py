@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from scaleuq.errors import MissingDependencyError, ScaleUQError
+from scaleuq.errors import LHAPDFMissingError
 from scaleuq.pdf.alphas import DEFAULTS, AlphaS, from_info
 from scaleuq.pdf.grid import (
     EXTRAPOLATIONS,
@@ -60,22 +60,6 @@ PdfPath = (
 )
 
 BACKENDS = ("builtin", "lhapdf")
-
-
-class LHAPDFMissingError(MissingDependencyError):
-    """``--pdf-backend lhapdf`` without the LHAPDF Python module. It is built and installed
-    with the LHAPDF C++ library (https://lhapdf.hepforge.org/install.html), not by pip, so no
-    scaleuq extra provides it."""
-
-    def __init__(self) -> None:
-        ScaleUQError.__init__(
-            self,
-            "--pdf-backend lhapdf needs the LHAPDF Python module, which is not importable: install "
-            "LHAPDF 6 with its Python bindings (https://lhapdf.hepforge.org/install.html) or use "
-            "--pdf-backend builtin",
-        )
-        self.package = "lhapdf"
-        self.extra = ""
 
 
 _NNPDF_AS = re.compile(r"_as_(\d{4})(?:_|$)")

@@ -25,7 +25,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from scaleuq.errors import OptionError
+from scaleuq.errors import OutputPathError
 
 __all__ = ["OutputPathError", "check_output", "declared_inputs", "inputs_in_use"]
 
@@ -34,10 +34,6 @@ StrPath = str | os.PathLike[str]
 _INPUTS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
     "scaleuq_inputs", default=()
 )
-
-
-class OutputPathError(OptionError):
-    """An output path would overwrite an input, a directory, a link or a special file."""
 
 
 @contextlib.contextmanager
