@@ -12,7 +12,8 @@ Generator output
     :func:`ingest_madgraph` (run directories to a table), :func:`ingest_lhe` (LHE files with
     scale weights to a table), :func:`read_lhe` (events as arrays), :func:`summarize_lhe`
     (cross section per variation), :func:`scale_weights` (where the nominal and scale weights
-    are), :func:`read_hwu` (HwU histograms).
+    are), :func:`read_hwu` (HwU histograms); :func:`ingest_nanoaod` (CMS NanoAOD samples to a
+    table, fiducial and binned bands), :func:`write_nanoaod` (a synthetic NanoAOD file).
 Pulls
     :func:`pulls` -> :class:`PullResult`; :func:`reference_correct` ->
     :class:`ReferenceCorrection` (Tilman Plehn's reference-process correction), with
@@ -62,6 +63,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     # generator output
     "ingest_madgraph": ("io.madgraph", "ingest"),
     "ingest_lhe": ("io.madgraph", "ingest_lhe"),
+    "ingest_nanoaod": ("io.nanoaod", "ingest_nanoaod"),
+    "write_nanoaod": ("io.nanoaod", "write_nanoaod"),
     "IngestResult": ("io.madgraph", "IngestResult"),
     "read_lhe": ("io.lhe", "read_lhe"),
     "LHEArrays": ("io.lhe", "LHEArrays"),
@@ -80,7 +83,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "select_reference": ("pull.reference", "select_reference"),
     "ReferenceCorrection": ("pull.reference", "ReferenceCorrection"),
     "ReferenceAverage": ("pull.reference", "ReferenceAverage"),
-    "differential_pulls": ("report.differential", "differential_pulls"),
+    "differential_pulls": ("workflows.differential", "differential_pulls"),
     "DifferentialResult": ("pull.differential", "DifferentialResult"),
     "HistogramPulls": ("pull.differential", "HistogramPulls"),
     # statistics
@@ -90,8 +93,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "CoverageRow": ("stats.coverage", "CoverageRow"),
     "Calibration": ("stats.coverage", "Calibration"),
     # report
-    "figures": ("report.figures", "figures"),
-    "FiguresResult": ("report.figures", "FiguresResult"),
+    "figures": ("workflows.figures", "figures"),
+    "FiguresResult": ("workflows.figures", "FiguresResult"),
     "plot_pull_histogram": ("report.plotting", "plot_pull_histogram"),
     "plot_pulls_per_process": ("report.plotting", "plot_pulls_per_process"),
     "plot_reference": ("report.plotting", "plot_reference"),
@@ -155,6 +158,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "PDFError": ("errors", "PDFError"),
     "SampleError": ("errors", "SampleError"),
     "ExportError": ("errors", "ExportError"),
+    "NanoAODError": ("errors", "NanoAODError"),
     "MissingDependencyError": ("errors", "MissingDependencyError"),
     "LHAPDFMissingError": ("errors", "LHAPDFMissingError"),
 }

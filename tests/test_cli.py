@@ -151,16 +151,16 @@ def test_fit_before_computes_no_correction(runner, monkeypatch) -> None:
         raise AssertionError("fit --before must not compute the reference correction")
 
     monkeypatch.setattr(reference, "reference_correct", spy)
-    args = ["fit", "--model", "gauss", "--bootstrap", "5", "--gof-samples", "0"]
+    args = ["fit", "--model", "gauss", "--bootstrap", "5", "--gof", "0"]
     result = runner.invoke(main, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["stage"] == "before" and payload["options"]["reference"] is None
-    assert runner.invoke(main, [*args, "--after"]).exit_code == 1  # the spy is reached
+    assert runner.invoke(main, [*args, "--stage", "after"]).exit_code == 1  # the spy is reached
 
 
 def test_fit_after_takes_the_reference_options(runner, tmp_path) -> None:
-    base = ["fit", "--after", "--model", "gauss", "--bootstrap", "5", "--gof-samples", "0"]
+    base = ["fit", "--stage", "after", "--model", "gauss", "--bootstrap", "5", "--gof", "0"]
 
     def json_of(extra: list[str]) -> dict:
         return json.loads(runner.invoke(main, [*base, *extra, "--format", "json"]).output)
@@ -200,7 +200,7 @@ def test_figures_thread_reference_and_n_mode(monkeypatch) -> None:
     steps and all models but the Gaussian are cut out to keep the test fast."""
     import scaleuq.report.plotting as plotting
     import scaleuq.stats.study as study
-    from scaleuq.report.figures import figures
+    from scaleuq.workflows.figures import figures
 
     class Done(Exception):
         pass

@@ -128,7 +128,7 @@ def test_laplace_in_the_study_and_the_figure(registered) -> None:
 
 def test_cli_offers_registered_models(registered) -> None:
     runner = CliRunner()
-    args = ["fit", "--model", "laplace", "--bootstrap", "20", "--gof-samples", "5"]
+    args = ["fit", "--model", "laplace", "--bootstrap", "20", "--gof", "5"]
     result = runner.invoke(main, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)

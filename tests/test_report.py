@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from scaleuq.cli import main
 from scaleuq.io.datasets import load_bundled
-from scaleuq.report.figures import figures
+from scaleuq.workflows.figures import figures
 from scaleuq.report.plotting import expected_counts, histogram_edges
 from scaleuq.stats.study import fit
 
@@ -78,7 +78,7 @@ def test_reference_correction_improves_the_study() -> None:
 
 def test_fit_cli_json_keys() -> None:
     result = CliRunner().invoke(
-        main, ["fit", "--after", "--format", "json", "--bootstrap", "50", "--gof-samples", "20"]
+        main, ["fit", "--stage", "after", "--format", "json", "--bootstrap", "50", "--gof", "20"]
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
@@ -100,7 +100,7 @@ def test_fit_cli_json_keys() -> None:
 
 def test_figures_cli(tmp_path) -> None:
     result = CliRunner().invoke(
-        main, ["figures", "-d", str(tmp_path), "--bootstrap", "50", "--gof-samples", "10"]
+        main, ["figures", "-d", str(tmp_path), "--bootstrap", "50", "--gof", "10"]
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "calibration.pdf").is_file() and (tmp_path / "README.md").is_file()

@@ -204,7 +204,7 @@ def test_cli_fit_workspace(tmp_path) -> None:
 
 
 def test_toy_report_files(tmp_path) -> None:
-    from scaleuq.report.figures import REPORT_STEPS, STEPS
+    from scaleuq.workflows.figures import REPORT_STEPS, STEPS
     from scaleuq.report.plot_analysis import write_toy_report
 
     assert "coverage toys" in REPORT_STEPS and STEPS[-2:] == ("coverage toys", "summary")

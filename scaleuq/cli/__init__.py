@@ -20,8 +20,40 @@ from scaleuq.cli.reweight import reweight_command
 
 __all__ = ["main"]
 
+#: Flags of the ``scaleuq`` group that are accepted anywhere on the command line.
+GLOBAL_FLAGS = frozenset({"--debug", "--quiet", "-q"})
+#: Old spellings that expand to several words (the others are in :mod:`scaleuq.cli.options`).
+_EXPAND = {"--before": ("--stage", "before"), "--after": ("--stage", "after")}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class ScaleUQGroup(click.Group):
+    """The ``scaleuq`` group: ``--debug``/``--quiet`` may stand anywhere on the command line
+    (``scaleuq fit --debug`` as well as ``scaleuq --debug fit``), and old option spellings are
+    rewritten to the one spelling with a deprecation warning on stderr."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from scaleuq.cli.options import rewrite_deprecated
+
+        def warn(message: str) -> None:
+            click.echo(f"scaleuq: warning: {message}", err=True)
+
+        head: list[str] = []
+        rest: list[str] = []
+        for i, arg in enumerate(args):
+            if arg == "--":
+                rest.extend(args[i:])
+                break
+            if arg in GLOBAL_FLAGS:
+                head.append(arg)
+            elif arg in _EXPAND:
+                warn(f"{arg} is deprecated, use {' '.join(_EXPAND[arg])}")
+                rest.extend(_EXPAND[arg])
+            else:
+                rest.append(arg)
+        return super().parse_args(ctx, head + rewrite_deprecated(rest, warn))
+
+
+@click.group(cls=ScaleUQGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="scaleuq")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")

@@ -45,8 +45,8 @@ def differential(
 
     Give two files (LO run, NLO run) or one file holding TYPE@LO and TYPE@NLO histograms.
     """
-    from scaleuq.report.differential import differential_pulls
     from scaleuq.report.render import render_differential
+    from scaleuq.workflows.differential import differential_pulls
 
     result = differential_pulls(
         lo_file,

@@ -5,7 +5,7 @@ convention (:mod:`scaleuq.pull.pulls`), exactly as for total rates (Ghosh et al.
 arXiv:2210.15167), so a differential K-factor is judged against its own LO band.
 
 :func:`compute_differential` reads the files, pairs the histograms and computes every table;
-:func:`scaleuq.report.differential.differential_pulls` adds the figures (drawing lives in
+:func:`scaleuq.workflows.differential.differential_pulls` adds the figures (drawing lives in
 ``report/``, which this module must not import).
 """
 

@@ -1,6 +1,6 @@
-"""``differential_pulls``: bin-by-bin pulls of HwU histograms with their figures
-(``scaleuq differential``). The numbers come from :mod:`scaleuq.pull.differential`; this module
-adds the drawing, which the computation layer must not import."""
+"""The ``scaleuq differential`` workflow: bin-by-bin pulls of HwU histograms
+(:mod:`scaleuq.pull.differential`), then, optionally, a figure each (drawn by
+:mod:`scaleuq.report.plotting`, which the computation layer must not import)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,96 @@
+"""The table workflows: ``scaleuq pulls``, ``reference-correct`` and ``fit``.
+
+Each takes the user's table files (none: the bundled published processes with LO and NLO
+information) and one :class:`~scaleuq.options.PullOptions`, and returns the computation's typed
+result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from scaleuq.options import PullOptions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from scaleuq.pull.pulls import PullResult
+    from scaleuq.pull.reference import ReferenceCorrection
+    from scaleuq.stats.study import FitStudy
+
+
+def load_tables(tables: Sequence[str]) -> pd.DataFrame:
+    """The user's tables read together (:func:`scaleuq.io.tables.read_tables`), or every
+    bundled table with LO and NLO information when ``tables`` is empty."""
+    if tables:
+        from scaleuq.io.tables import read_tables
+
+        return read_tables(list(tables))
+    from scaleuq.io.datasets import load_bundled
+
+    return load_bundled("pulls")
+
+
+def pulls_workflow(tables: Sequence[str], options: PullOptions) -> PullResult:
+    """``scaleuq pulls``: the scale pull of every process of ``tables``."""
+    from scaleuq.pull.pulls import pulls
+
+    return pulls(
+        load_tables(tables),
+        convention=options.convention,
+        include_pdf=options.include_pdf,
+        from_order=options.from_order,
+        to_order=options.to_order,
+    )
+
+
+def reference_workflow(
+    tables: Sequence[str], options: PullOptions, *, threshold: float = 3.0
+) -> ReferenceCorrection:
+    """``scaleuq reference-correct``: Tilman Plehn's reference-process correction of every
+    process of ``tables``, flagging |t_ref| above ``threshold``."""
+    from scaleuq.pull.reference import reference_correct
+
+    return reference_correct(
+        load_tables(tables),
+        reference=options.reference,
+        reference_select=options.reference_select,
+        convention=options.convention,
+        include_pdf=options.include_pdf,
+        n_mode=options.n_mode,
+        threshold=threshold,
+        from_order=options.from_order,
+        to_order=options.to_order,
+    )
+
+
+def fit_workflow(
+    tables: Sequence[str],
+    options: PullOptions,
+    *,
+    stage: str = "before",
+    models: Sequence[str] | None = None,
+    n_bootstrap: int = 2000,
+    n_gof: int = 1000,
+    seed: int = 0,
+) -> FitStudy:
+    """``scaleuq fit``: the pull-distribution study of ``tables`` at ``stage`` (``before``: the
+    raw pulls, no reference correction computed; ``after``: the reference-corrected ones)."""
+    from scaleuq.stats.study import fit
+
+    return fit(
+        load_tables(tables),
+        stage=stage,
+        convention=options.convention,
+        include_pdf=options.include_pdf,
+        reference=options.reference,
+        reference_select=options.reference_select,
+        n_mode=options.n_mode,
+        models=tuple(models) if models else None,
+        n_bootstrap=n_bootstrap,
+        n_gof=n_gof,
+        seed=seed,
+        from_order=options.from_order,
+        to_order=options.to_order,
+    )
