@@ -10,15 +10,15 @@ No numpy or pandas here: the CLI imports this module at start-up.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from scaleuq.choices import CONVENTIONS, N_MODES, ORDERS
 from scaleuq.errors import OptionError
+from scaleuq.util.jsonio import FieldsDict
 
 
 @dataclass(frozen=True)
-class PullOptions:
+class PullOptions(FieldsDict):
     """How pulls (and the reference-process correction) are computed.
 
     Attributes:
@@ -50,7 +50,3 @@ class PullOptions:
                 raise OptionError(f"unknown order {getattr(self, name)!r}: choose from {', '.join(ORDERS)}")
         if self.reference is not None and self.reference_select is not None:
             raise OptionError("give --reference or --reference-select, not both")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-safe dict (for provenance blocks)."""
-        return asdict(self)

@@ -235,7 +235,7 @@ def test_all_methods_and_a_registered_one(tmp_path) -> None:
             methods=("baseline", "adversarial", "disco", "aware", "recorder"),
         )  # fmt: skip
     finally:
-        METHODS.pop("recorder")
+        METHODS.unregister("recorder")
     assert seen == [1] and torch.get_num_threads() == before  # one thread during, restored after
     rows = {(r.method, r.lam): r for r in run.result.rows}
     assert set(rows) == {

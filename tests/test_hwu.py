@@ -107,7 +107,7 @@ def test_differential_cli_one_file_with_lo_and_nlo(tmp_path) -> None:
     _, nlo_body = hwu_text([12.0, 5.5], factors_for(2, 0.05), htype="NLO")
     path = write(tmp_path / "MADatNLO.HwU", head + "\n\n" + lo_body + "\n\n" + nlo_body)
     result = CliRunner().invoke(
-        main, ["differential", str(path), "--figure-dir", str(tmp_path / "fig"), "--format", "csv"]
+        main, ["differential", str(path), "--output-dir", str(tmp_path / "fig"), "--format", "csv"]
     )
     assert result.exit_code == 0, result.output
     assert "histogram,xmin,xmax" in result.output

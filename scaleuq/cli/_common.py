@@ -21,28 +21,14 @@ from scaleuq.choices import (
 )
 
 #: Parameters that name what a command writes; every other path parameter is an input.
-OUTPUT_PARAMS = frozenset({"output", "output_dir", "figure_dir"})
+OUTPUT_PARAMS = frozenset({"output", "output_dir", "figure_dir", "differential_output"})
 
 
-class ModelChoice(click.Choice):
-    """``click.Choice`` over the registered pull-distribution models (:mod:`scaleuq.stats.models`).
+def ModelChoice() -> click.Choice:
+    """``click.Choice`` over the registered pull-distribution models."""
+    from scaleuq.cli.options import RegistryChoice
 
-    The registry is imported only when the choices are needed (parsing ``--model`` or showing
-    ``scaleuq fit --help``), so that ``scaleuq --help`` does not import numpy and scipy.
-    """
-
-    def __init__(self) -> None:
-        super().__init__((), case_sensitive=True)
-
-    @property  # type: ignore[override]
-    def choices(self) -> tuple[str, ...]:
-        from scaleuq.stats.models import model_names
-
-        return model_names()
-
-    @choices.setter
-    def choices(self, _value: Any) -> None:  # click.Choice.__init__ assigns; the registry rules
-        pass
+    return RegistryChoice("scaleuq.stats.models", "MODELS")
 
 
 def input_paths(ctx: click.Context) -> tuple[str, ...]:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import click
 
-from scaleuq.choices import CONVENTIONS, ENVELOPE_NAMES, FORMATS
 from scaleuq.cli._common import emit, handle_errors, meta
+from scaleuq.cli.options import (
+    convention_option,
+    envelope_option,
+    format_option,
+    output_dir_option,
+    output_option,
+)
 
 
 @click.command("differential")
@@ -14,22 +20,11 @@ from scaleuq.cli._common import emit, handle_errors, meta
 @click.option(
     "--histogram", help="Observable name (title before the first '|') [default: all in both]."
 )
-@click.option(
-    "--convention", type=click.Choice(CONVENTIONS), default="directional", show_default=True
-)
-@click.option(
-    "--envelope",
-    type=click.Choice(ENVELOPE_NAMES),
-    default="9-point",
-    show_default=True,
-)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False))
-@click.option(
-    "--figure-dir",
-    type=click.Path(file_okay=False),
-    help="Also draw each observable's bands and pulls here.",
-)
+@convention_option
+@envelope_option
+@format_option()
+@output_option()
+@output_dir_option(help="Also draw each observable's bands and pulls here (the old --figure-dir).")
 @handle_errors
 def differential(
     lo_file: str,
@@ -39,7 +34,7 @@ def differential(
     envelope: str,
     fmt: str,
     output: str | None,
-    figure_dir: str | None,
+    output_dir: str | None,
 ) -> None:
     """Bin-by-bin pulls of an observable from LO and NLO HwU histograms (MADatNLO.HwU).
 
@@ -54,7 +49,7 @@ def differential(
         histogram=histogram,
         convention=convention,
         envelope=envelope,
-        figure_dir=figure_dir,
+        figure_dir=output_dir,
     )
     for path in result.figures:
         click.echo(f"wrote {path}", err=True)

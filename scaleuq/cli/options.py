@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import click
 
-from scaleuq.choices import FORMATS
+from scaleuq.choices import CONVENTIONS, ENVELOPE_NAMES, FORMATS, N_MODES, ORDERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,15 +40,74 @@ DEPRECATED: dict[str, str] = {
     "--figure-dir": "--output-dir",
     "--gof-samples": "--gof",
 }
-#: Old choice values -> the one value (``student_t`` became ``student-t``, like every other
-#: multi-word choice of the CLI: ``final-state``, ``9-point``, ``unit-gauss``).
+#: Old choice values -> the one value (multi-word choices of the CLI are spelled with hyphens:
+#: ``final-state``, ``9-point``, ``unit-gauss``, ``student-t``).
 DEPRECATED_VALUES: dict[str, str] = {
-    "student_t": "student-t",
-    "gauss_cauchy": "gauss-cauchy",
     "unit_gauss": "unit-gauss",
     "final_state": "final-state",
     "alphas_power": "alphas-power",
 }
+
+
+class RegistryChoice(click.Choice):
+    """``click.Choice`` over the names of a :class:`scaleuq.util.registry.Registry`.
+
+    The registry's module is imported only when the choices are needed (parsing the option or
+    showing the command's ``--help``), so that ``scaleuq --help`` does not import numpy; an
+    entry registered before that appears in the help and is accepted.
+
+    Args:
+        module, attribute: where the registry lives (``"scaleuq.stats.models"``, ``"MODELS"``).
+    """
+
+    def __init__(self, module: str, attribute: str) -> None:
+        self._where = (module, attribute)
+        super().__init__((), case_sensitive=True)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        import importlib
+
+        module, attribute = self._where
+        return tuple(getattr(importlib.import_module(module), attribute))
+
+    @choices.setter
+    def choices(self, _value: Any) -> None:  # click.Choice.__init__ assigns; the registry rules
+        pass
+
+
+class RegistryList(click.ParamType):
+    """A comma-separated list of names of a :class:`scaleuq.util.registry.Registry`, each
+    checked against it; the metavar lists the registered names (read when shown).
+
+    Args:
+        module, attribute: where the registry lives.
+    """
+
+    name = "names"
+
+    def __init__(self, module: str, attribute: str) -> None:
+        self._choice = RegistryChoice(module, attribute)
+
+    def get_metavar(self, *args: Any, **kwargs: Any) -> str:
+        return "[" + ",".join(self._choice.choices) + "]"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, ...]:
+        if isinstance(value, tuple):
+            return value
+        names = tuple(v.strip() for v in str(value).split(",") if v.strip())
+        known = self._choice.choices
+        unknown = [n for n in names if n not in known]
+        if unknown or not names:
+            self.fail(
+                f"unknown {', '.join(map(repr, unknown)) or 'empty list'}; choose from "
+                f"{', '.join(known)}",
+                param,
+                ctx,
+            )
+        return names
 
 
 class SeedType(click.ParamType):
@@ -204,53 +263,60 @@ _PULL_FIELDS = (
 )  # fmt: skip
 
 
+convention_option = click.option(
+    "--convention",
+    type=click.Choice(CONVENTIONS),
+    default="directional",
+    show_default=True,
+    help="Which LO variation is Δσ: directional = up if σ_NLO > σ_LO else down "
+    "(Ghosh et al.); symmetric = mean; upper; lower; max.",
+)
+include_pdf_option = click.option(
+    "--include-pdf", is_flag=True, help="Add the LO PDF uncertainty in quadrature."
+)
+from_option = click.option(
+    "--from", "from_order", type=click.Choice(ORDERS), default="lo", show_default=True,
+    help="The order whose scale band is tested.",
+)  # fmt: skip
+to_option = click.option(
+    "--to", "to_order", type=click.Choice(ORDERS), default="nlo", show_default=True,
+    help="The higher order, compared with the band of --from.",
+)  # fmt: skip
+reference_option = click.option(
+    "--reference",
+    type=click.Path(dir_okay=False),
+    help="Table of reference processes [default: the bundled QCD table of Ghosh et al.].",
+)
+reference_select_option = click.option(
+    "--reference-select",
+    metavar="EXPR",
+    help="Take the reference set from the input TABLES with a selection, e.g. "
+    "\"process_class == 'qcd' and n_final <= 3\" (comparisons == != < <= > >=, "
+    "in [...], and/or/not, parentheses; shortcut: qcd). Never evaluated as Python.",
+)
+n_mode_option = click.option(
+    "--n-mode",
+    type=click.Choice(N_MODES),
+    default="final-state",
+    show_default=True,
+    help="Count n as final-state particles (as published) or as the LO power of alpha_s.",
+)
+envelope_option = click.option(
+    "--envelope",
+    type=click.Choice(ENVELOPE_NAMES),
+    default="9-point",
+    show_default=True,
+    help="Scale points of the band: 3-point (k_R = k_F), 7-point (no opposite pairs), 9-point.",
+)
+
+
 def pull_options(*, reference: bool = False) -> Callable[[F], F]:
-    """The options of :class:`~scaleuq.options.PullOptions`, declared once: ``--convention``,
+    """The options of :class:`~scaleuq.options.PullOptions`: ``--convention``,
     ``--include-pdf``, ``--from``/``--to`` and, with ``reference=True``, ``--reference``,
     ``--reference-select`` and ``--n-mode``. The command receives one ``options`` record."""
-    from scaleuq.choices import CONVENTIONS, N_MODES, ORDERS
-
-    declared = [
-        click.option(
-            "--convention",
-            type=click.Choice(CONVENTIONS),
-            default="directional",
-            show_default=True,
-            help="Which LO variation is Δσ: directional = up if σ_NLO > σ_LO else down "
-            "(Ghosh et al.); symmetric = mean; upper; lower; max.",
-        ),
-        click.option("--include-pdf", is_flag=True, help="Add the LO PDF uncertainty in quadrature."),
-        click.option(
-            "--from", "from_order", type=click.Choice(ORDERS), default="lo", show_default=True,
-            help="The order whose scale band is tested.",
-        ),
-        click.option(
-            "--to", "to_order", type=click.Choice(ORDERS), default="nlo", show_default=True,
-            help="The higher order, compared with the band of --from.",
-        ),
-    ]
+    declared = [convention_option, include_pdf_option, from_option, to_option]
     if reference:
-        declared += [
-            click.option(
-                "--reference",
-                type=click.Path(dir_okay=False),
-                help="Table of reference processes [default: the bundled QCD table of Ghosh et al.].",
-            ),
-            click.option(
-                "--reference-select",
-                metavar="EXPR",
-                help="Take the reference set from the input TABLES with a selection, e.g. "
-                "\"process_class == 'qcd' and n_final <= 3\" (comparisons == != < <= > >=, "
-                "in [...], and/or/not, parentheses; shortcut: qcd). Never evaluated as Python.",
-            ),
-            click.option(
-                "--n-mode",
-                type=click.Choice(N_MODES),
-                default="final-state",
-                show_default=True,
-                help="Count n as final-state particles (as published) or as the LO power of alpha_s.",
-            ),
-        ]
+        declared += [reference_option, reference_select_option, n_mode_option]
 
     def decorate(func: F) -> F:
         import functools

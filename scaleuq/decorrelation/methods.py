@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from scaleuq.errors import OptionError
+from scaleuq.util.registry import Registry
 
 from .aware import Aware
 from .disco import DisCo
@@ -35,20 +35,19 @@ class Method(Protocol):
         ...
 
 
-#: The registered methods, by name.
-METHODS: dict[str, Method] = {m.name: m for m in (Baseline(), Adversarial(), DisCo(), Aware())}
+#: The registered methods, by name (:class:`scaleuq.util.registry.Registry`); the CLI's
+#: ``--methods`` help lists them.
+METHODS: Registry[Method] = Registry("decorrelation method")
+for _method in (Baseline(), Adversarial(), DisCo(), Aware()):
+    METHODS.register(_method.name, _method)
+del _method
 
 
-def register_method(method: Method) -> None:
-    """Add (or replace) a method in :data:`METHODS`."""
-    METHODS[method.name] = method
+def register_method(method: Method, *, replace: bool = False) -> Method:
+    """Add a method to :data:`METHODS` (``replace`` an existing one of the same name)."""
+    return METHODS.register(method.name, method, replace=replace)
 
 
 def get_method(name: str) -> Method:
     """The method called ``name``, or an OptionError listing the known ones."""
-    try:
-        return METHODS[name]
-    except KeyError:
-        raise OptionError(
-            f"unknown decorrelation method {name!r}: choose from {', '.join(METHODS)}"
-        ) from None
+    return METHODS.get(name)

@@ -306,15 +306,6 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _isna(value: object) -> bool:
-    """True for None/NaN/NA (used by :mod:`scaleuq.pull.reference` for optional cells)."""
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
 
 def pulls(
     table: pd.DataFrame,

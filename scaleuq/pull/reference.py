@@ -35,7 +35,6 @@ from scaleuq.errors import OptionError
 from scaleuq.pull.pulls import (
     PullResult,
     PullSummary,
-    _isna,
     check_convention,
     lo_missing,
     pdf_uncertainty,
@@ -76,11 +75,11 @@ def count_n(
         raise OptionError(f"unknown n counting '{n_mode}'; choose one of {', '.join(N_MODES)}")
     if n_mode == "final-state":
         return table["n_final"].to_numpy(float), np.zeros(len(table), dtype=bool)
-    given = table["alphas_power"]
+    given = table["alphas_power"].astype(object).where(table["alphas_power"].notna(), None)
     n = np.empty(len(table))
     inferred = np.zeros(len(table), dtype=bool)
     for i, (process, power) in enumerate(zip(table["process"], given, strict=True)):
-        if power is not None and not _isna(power):
+        if power is not None:
             n[i] = float(power)
         else:
             guess = count_qcd_partons(process)

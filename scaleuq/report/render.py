@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from scaleuq.report.numbers import num, pct
 from scaleuq.util.jsonio import dumps
 
 if TYPE_CHECKING:
@@ -25,16 +26,6 @@ __all__ = [
     "coverage_cells", "coverage_markdown", "coverage_text", "dumps", "render_differential",
     "render_fit", "render_pulls", "render_reference", "text_table",
 ]  # fmt: skip
-
-
-def _pct(value: float) -> str:
-    return "-" if not math.isfinite(value) else f"{100 * value:.3g}%"
-
-
-def _num(value: float, digits: int = 4) -> str:
-    if value is None or not math.isfinite(value):
-        return "undef"
-    return f"{value:.{digits}g}"
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
@@ -124,9 +115,9 @@ def render_pulls(result: PullResult, fmt: str, meta: dict[str, Any]) -> str:
             r.id or "-",
             str(r.n_final),
             r.process_class,
-            _num(r.k_factor, 4),
-            f"{r.direction} {_pct(r.delta_rel)}",
-            _num(r.pull),
+            num(r.k_factor, 4),
+            f"{r.direction} {pct(r.delta_rel)}",
+            num(r.pull),
             "" if not math.isfinite(r.pull_mc_err) else f"± {r.pull_mc_err:.2g}",
         ]
         for r in frame.itertuples()
@@ -158,10 +149,10 @@ def render_reference(result: ReferenceCorrection, fmt: str, meta: dict[str, Any]
             r.process,
             f"{r.n_counted:g}" + ("*" if r.n_inferred else ""),
             r.process_class,
-            _pct(r.delta_rel),
-            _num(r.pull),
-            _pct(r.delta_ref_rel),
-            _num(r.pull_ref),
+            pct(r.delta_rel),
+            num(r.pull),
+            pct(r.delta_ref_rel),
+            num(r.pull_ref),
             "TAIL" if r.flagged else "",
         ]
         for r in frame.itertuples()
@@ -256,7 +247,7 @@ def render_differential(result: DifferentialResult, fmt: str, meta: dict[str, An
     rows = [
         [r.histogram, f"{r.xmin:g}-{r.xmax:g}", f"{r.lo:.4g}",
          f"+{100 * r.lo_up_rel:.3g}% -{100 * r.lo_dn_rel:.3g}%", f"{r.nlo:.4g}",
-         f"{r.k_factor:.3g}", _num(r.pull, 3)]
+         f"{r.k_factor:.3g}", num(r.pull, 3)]
         for r in table.itertuples()
     ]  # fmt: skip
     headers = ["histogram", "bin", "LO", "LO scale", "NLO", "K", "pull"]

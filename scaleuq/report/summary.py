@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from scaleuq.report.render import coverage_markdown
-
-if TYPE_CHECKING:
-    from scaleuq.workflows.figures import FiguresResult
 
 
 def _fmt_err(p: Any) -> str:
@@ -20,8 +17,9 @@ def _fmt_err(p: Any) -> str:
     return f"{p.value:.3g}"
 
 
-def summary_markdown(result: FiguresResult, meta: dict[str, Any]) -> str:
-    """The report's README: the numbers behind each figure."""
+def summary_markdown(result: Any, meta: dict[str, Any]) -> str:
+    """The report's README: the numbers behind each figure (``result``: the
+    :class:`scaleuq.workflows.figures.FiguresResult` being written)."""
     ref = result.correction.reference
     opts = meta["options"]
     lines = [

@@ -185,15 +185,19 @@ class CoverageCurve:
 def coverage_curve(
     pulls: np.ndarray, factors: np.ndarray, *, n_bootstrap: int = 2000, seed: int = 0
 ) -> CoverageCurve:
-    """Fraction covered for every inflation factor in ``factors``, with a bootstrap band."""
+    """Fraction covered for every inflation factor in ``factors``, with a bootstrap band
+    (NaN, i.e. not drawn, when ``n_bootstrap`` is 0)."""
     x = np.abs(np.asarray(pulls, float))
     x = x[np.isfinite(x)]
     factors = np.asarray(factors, float)
     rng = np.random.default_rng(seed)
     cov = np.mean(x[None, :] < factors[:, None], axis=1)
+    gauss = special.erf(factors / np.sqrt(2.0))
+    if n_bootstrap == 0 or x.size == 0:
+        nan = np.full_like(factors, np.nan)
+        return CoverageCurve(factors, cov, nan, nan.copy(), gauss)
     boot = x[rng.integers(0, x.size, size=(n_bootstrap, x.size))]
     counts = (boot[:, :, None] < factors[None, None, :]).sum(axis=1)
     frac = counts / x.size
     low, high = np.quantile(frac, [0.15866, 0.84134], axis=0)
-    gauss = special.erf(factors / np.sqrt(2.0))
     return CoverageCurve(factors, cov, low, high, gauss)

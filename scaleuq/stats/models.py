@@ -30,6 +30,7 @@ import numpy as np
 from scipy import special, stats
 
 from scaleuq.errors import OptionError
+from scaleuq.util.registry import Registry
 
 Array = np.ndarray
 #: Plot-style keys a model may set (matplotlib line properties, checked without importing it).
@@ -253,8 +254,9 @@ def _gauss_ml(x: Array, floor: float | None) -> Array:
     return np.stack([x.mean(-1), np.maximum(x.std(-1), floor or 0.0)], -1)
 
 
-#: The registry: model name -> :class:`Model`. Add to it with :func:`register_model`.
-MODELS: dict[str, Model] = {}
+#: The registry: model name -> :class:`Model` (:class:`scaleuq.util.registry.Registry`). Add to
+#: it with :func:`register_model`.
+MODELS: Registry[Model] = Registry("model")
 
 
 def register_model(model: Model, *, replace: bool = False) -> Model:
@@ -265,20 +267,17 @@ def register_model(model: Model, *, replace: bool = False) -> Model:
     """
     if not isinstance(model, Model):
         raise OptionError(f"register_model needs a Model, not {type(model).__name__}")
-    if model.name in MODELS and not replace:
-        raise OptionError(f"a model named '{model.name}' is already registered")
-    MODELS[model.name] = model
-    return model
+    return MODELS.register(model.name, model, replace=replace)
 
 
 def unregister_model(name: str) -> None:
     """Remove a model from the registry (no error if absent)."""
-    MODELS.pop(name, None)
+    MODELS.unregister(name)
 
 
 def model_names() -> tuple[str, ...]:
     """Names of the registered models, in registration order."""
-    return tuple(MODELS)
+    return MODELS.names()
 
 
 def get_model(name: str) -> Model:
@@ -287,9 +286,7 @@ def get_model(name: str) -> Model:
     Raises:
         OptionError: no model of that name is registered.
     """
-    if name not in MODELS:
-        raise OptionError(f"unknown model '{name}'; choose from {', '.join(MODELS)}")
-    return MODELS[name]
+    return MODELS.get(name)
 
 
 for _model in (

@@ -1,8 +1,11 @@
 """One JSON serialiser for every output: numpy scalars and arrays become plain JSON, NaN and
-infinities become ``null`` (JSON has neither), dataclasses with ``to_dict`` are expanded."""
+infinities become ``null`` (JSON has neither), objects with ``to_dict`` and dataclasses are
+expanded. A result whose JSON form is a plain dump of its fields inherits :class:`FieldsDict`
+instead of writing ``to_dict`` by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
@@ -26,6 +29,8 @@ def to_jsonable(obj: Any) -> Any:
             return to_jsonable(to_dict())
         except TypeError:  # pandas objects take arguments; fall through to the generic cases
             pass
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return fields_dict(obj)
     tolist = getattr(obj, "tolist", None)  # numpy arrays and scalars
     if callable(tolist):
         return to_jsonable(tolist())
@@ -47,3 +52,16 @@ def to_jsonable(obj: Any) -> Any:
 def dumps(payload: Any) -> str:
     """Indented JSON text of ``payload`` (see :func:`to_jsonable`), ending in a newline."""
     return json.dumps(to_jsonable(payload), indent=2, allow_nan=False) + "\n"
+
+
+def fields_dict(obj: Any) -> dict[str, Any]:
+    """The fields of dataclass ``obj``, each made JSON-safe (:func:`to_jsonable`)."""
+    return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+
+
+class FieldsDict:
+    """Mixin for dataclasses whose JSON form is their fields: ``to_dict()`` is generated."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-safe dict."""
+        return fields_dict(self)

@@ -10,32 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from scaleuq.io.datasets import load_bundled
+from scaleuq.io.tables import read_tables
 from scaleuq.options import PullOptions
+from scaleuq.pull.pulls import PullResult, pulls
+from scaleuq.pull.reference import ReferenceCorrection, reference_correct
+from scaleuq.stats.study import FitStudy, fit
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from scaleuq.pull.pulls import PullResult
-    from scaleuq.pull.reference import ReferenceCorrection
-    from scaleuq.stats.study import FitStudy
 
 
 def load_tables(tables: Sequence[str]) -> pd.DataFrame:
     """The user's tables read together (:func:`scaleuq.io.tables.read_tables`), or every
     bundled table with LO and NLO information when ``tables`` is empty."""
-    if tables:
-        from scaleuq.io.tables import read_tables
-
-        return read_tables(list(tables))
-    from scaleuq.io.datasets import load_bundled
-
-    return load_bundled("pulls")
+    return read_tables(list(tables)) if tables else load_bundled("pulls")
 
 
 def pulls_workflow(tables: Sequence[str], options: PullOptions) -> PullResult:
     """``scaleuq pulls``: the scale pull of every process of ``tables``."""
-    from scaleuq.pull.pulls import pulls
-
     return pulls(
         load_tables(tables),
         convention=options.convention,
@@ -50,8 +43,6 @@ def reference_workflow(
 ) -> ReferenceCorrection:
     """``scaleuq reference-correct``: Tilman Plehn's reference-process correction of every
     process of ``tables``, flagging |t_ref| above ``threshold``."""
-    from scaleuq.pull.reference import reference_correct
-
     return reference_correct(
         load_tables(tables),
         reference=options.reference,
@@ -77,8 +68,6 @@ def fit_workflow(
 ) -> FitStudy:
     """``scaleuq fit``: the pull-distribution study of ``tables`` at ``stage`` (``before``: the
     raw pulls, no reference correction computed; ``after``: the reference-corrected ones)."""
-    from scaleuq.stats.study import fit
-
     return fit(
         load_tables(tables),
         stage=stage,
