@@ -1,19 +1,23 @@
 """Run the decorrelation study at a named size and print its tables, timings and machine load.
 
 Usage:
-    python benchmarks/bench_decorrelation.py --size full --output-dir reports --samples-dir samples
+    python benchmarks/bench_decorrelation.py --size medium --output-dir reports --samples-dir samples --jobs 2
 
 It makes the same library calls as ``scaleuq decorrelation run`` (:func:`scaleuq.decorrelation.
 api.run_decorrelation`, then :func:`scaleuq.report.plot_decorrelation.save_decorrelation` and
 :func:`scaleuq.report.render_decorrelation.render_run`), and adds what a report of a long run
 needs: wall and CPU time, the load average before and after, and the ratio of the LO band's
 statistical errors (bootstrap, training spread) to the band at lambda = 0. The JSON of the
-result is written first (``--json``), the figure after, so a failure in drawing loses nothing.
+result is written first (``--json``), the figure after, so a failure in drawing loses nothing;
+with ``--output-dir`` also ``decorrelation_<size>_summary.md``, the summary whose every number
+is read from the JSON (:func:`scaleuq.report.render_decorrelation.render_summary`). Paths are
+recorded as given on the command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -23,6 +27,8 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("quick", "medium", "full"), default="medium")
+    parser.add_argument("--jobs", type=int, default=None, help="generation processes")
+    parser.add_argument("--scheduler", default=None, help="generate on this Dask scheduler")
     parser.add_argument("--methods", default="baseline,adversarial,disco,aware")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
@@ -47,6 +53,8 @@ def main() -> None:
         seed=args.seed,
         device=args.device,
         threads=args.threads,
+        workers=args.jobs,
+        scheduler=args.scheduler,
         progress=lambda m: print(f"{time.strftime('%H:%M:%S')} {m}", flush=True),
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -84,11 +92,15 @@ def main() -> None:
         atomic_write_text(args.table, text)
     if args.output_dir:
         from scaleuq.report.plot_decorrelation import save_decorrelation
+        from scaleuq.report.render_decorrelation import render_summary
 
-        for p in save_decorrelation(
-            r, Path(args.output_dir) / f"decorrelation_{args.size}", payload
-        ):
+        base = Path(args.output_dir) / f"decorrelation_{args.size}"
+        for p in save_decorrelation(r, base, payload):
             print(f"wrote {p}")
+        # the summary is rendered from the JSON as written (NaN as null), like its test does
+        summary = Path(f"{base}_summary.md")
+        atomic_write_text(summary, render_summary(json.loads(dumps(payload))))
+        print(f"wrote {summary}")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,56 @@ RUNNER = (
 )
 
 
+#: reweight's own limit: the same file read through the same stream, the same number of
+#: weights formatted and spliced into every event and written, with nothing computed (the
+#: weights are the event weight times constants); a whole process like the CLI run
+LIMIT = """
+import resource, sys, time
+t0 = time.perf_counter()
+import numpy as np
+from pathlib import Path
+from scaleuq.io.lhe.jit import numba_without_extensions
+from scaleuq.reweight.stream import EventStream, event_arrays, open_output, splice
+from scaleuq.util.atomic import atomic_open
+src, out, k = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+ids = [str(1000 + j) for j in range(k)]
+factors = np.linspace(0.9, 1.1, k)
+with numba_without_extensions(), atomic_open(out, "wb") as handle:
+    stream = EventStream(src)
+    w = open_output(handle, out.suffix == ".gz")
+    try:
+        w.write(stream.header)
+        first = 1
+        for text, n in stream.blocks():
+            info, _ = event_arrays(text, n, particles=False, first_event=first, path=src)
+            w.write(splice(text, ids, info[:, 2:3] * factors, src, first))
+            first += n
+        w.write(stream.rest)
+    finally:
+        if w is not handle:
+            w.close()
+    stream.close()
+print(json.dumps({"seconds": time.perf_counter() - t0,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}),
+      file=sys.stderr)
+"""
+
+
+def run_code(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    """A whole Python process running ``code`` (which prints a JSON line on stderr)."""
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", "import json\n" + code, *args], capture_output=True, text=True,
+        check=False, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"limit run failed:\n{proc.stderr}")
+    out = json.loads(proc.stderr.strip().splitlines()[-1])
+    out["wall_seconds"] = wall
+    return out
+
+
 def build_input(n_events: int, path: Path) -> int:
     raw = gzip.decompress(MG_FILE.read_bytes()).decode()
     head_end = raw.index("</init>") + len("</init>")
@@ -222,6 +272,16 @@ def main() -> None:
                 "--pdf-members", "all", "--dyn=-1", "--mur", "0.5,1,2", "--muf", "0.5,1,2"]  # fmt: skip
     cold = run_cli(cli_args, env)
     cli = run_cli(cli_args, env)
+    plain_out = work / "reweighted.lhe"
+    plain_args = [plain_out.as_posix() if a == str(out) else a for a in cli_args]
+    plain = run_cli(plain_args, env)
+    n_weights = 8 + 101
+    limit_plain = run_code(LIMIT, str(src), str(work / "limit.lhe"), str(n_weights))
+    limit_gz = run_code(LIMIT, str(src), str(work / "limit.lhe.gz"), str(n_weights))
+    pigz_like = {}
+    for threads in (2,):
+        env_t = {**env, "SCALEUQ_GZIP_THREADS": str(threads)}
+        pigz_like[threads] = run_cli(cli_args, env_t)
     ingest_in = run_cli(["ingest", "lhe", str(src)])
     ingest_out = run_cli(["ingest", "lhe", str(out)])
     floors = io_floors(src, out)
@@ -270,6 +330,7 @@ def main() -> None:
         t_cpp = None
     t_cli = cli["wall_seconds"]
     t_cold = cold["wall_seconds"]
+    t_plain = plain["wall_seconds"]
 
     def rate(t: float) -> str:
         return f"{t:.1f} s = {n / t:,.0f} events/s"
@@ -300,6 +361,19 @@ def main() -> None:
               f"at the floor it would be {loop_cpp / f_out:.0f}x")  # fmt: skip
         results["ratio_vs_cpp_loop"] = loop_cpp / t_cli
         results["ratio_vs_cpp_loop_cold"] = loop_cpp / t_cold
+        results["ratio_vs_cpp_loop_plain_output"] = loop_cpp / t_plain
+        print(f"plain output (-o OUT.lhe): {rate(t_plain)}, peak RSS {plain['max_rss_mb']:.0f} MB; "
+              f"Pythia C++ loop / this = {loop_cpp / t_plain:.1f}x")  # fmt: skip
+    lp, lg = limit_plain["wall_seconds"], limit_gz["wall_seconds"]
+    print(f"own limit, plain (same stream, {n_weights} weights formatted + written, nothing computed; "
+          f"whole process): {lp:.2f} s; reweight plain / limit = {t_plain / lp:.2f}x")  # fmt: skip
+    print(f"own limit, gzip output: {lg:.2f} s; reweight gzip (warm) / limit = {t_cli / lg:.2f}x")
+    for threads, r in pigz_like.items():
+        print(f"reweight gzip output with {threads} compression threads: {rate(r['wall_seconds'])}; "
+              f"/ gzip limit = {r['wall_seconds'] / lg:.2f}x")  # fmt: skip
+        results[f"reweight_gzip_threads_{threads}"] = r
+    results.update(reweight_cli_plain=plain, limit_plain=limit_plain, limit_gzip=limit_gz,
+                   ratio_plain_vs_limit=t_plain / lp, ratio_gzip_vs_limit=t_cli / lg)  # fmt: skip
     mg_quoted = 1e-3 * n  # the issue: ~1 ms/event with ~100 weights (not measured here)
     print(f"MadGraph systematics module, QUOTED from the issue (~1 ms/event, ~100 weights; not "
           f"installed here): {mg_quoted:.0f} s per file; ratio {mg_quoted / t_cli:.1f}x warm, "

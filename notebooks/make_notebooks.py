@@ -8,6 +8,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
+MATPLOTLIB_INLINE = "%matplotlib inline"
 
 PULL_STUDY = [
     new_markdown_cell(
@@ -124,6 +125,24 @@ OWN_TABLE = [
         "corr = scaleuq.reference_correct(table, reference=own_ref)\n"
         "print(corr.reference.processes)\n"
         "corr.table[['process', 'pull', 'pull_ref', 'flagged']]"
+    ),    new_markdown_cell(
+        "## From NanoAOD to pulls\n\n"
+        "CMS NanoAOD samples carry the scale weights per event (`LHEScaleWeight`, their order in "
+        "the branch title) and their sums over every generated event (`Runs`). Two small "
+        "synthetic files written here with uproot (`scaleuq.write_nanoaod`, seeded toy weights, "
+        "no physics) stand in for an LO and an NLO sample; the cross sections are the user's."
+    ),
+    new_code_cell(
+        "lo_file = scaleuq.write_nanoaod(workdir / 'lo.root', 5000, seed=1)\n"
+        "nlo_file = scaleuq.write_nanoaod(workdir / 'nlo.root', 5000, seed=2, "
+        "negative_fraction=0.2, form='fortran')\n"
+        "nano = scaleuq.ingest_nanoaod([lo_file], process='p p > z j', xsec='50+-0.5', "
+        "nlo_files=[nlo_file], nlo_xsec=65, observable='LHE_Vpt', bins='0,50,100,400')\n"
+        "for s in nano.nanoaod:\n"
+        "    env = s.envelopes['9-point']\n"
+        "    print(s.order, s.scale.describe(), f'+{100 * env.up_rel:.2f}% {100 * env.down_rel:.2f}%')\n"
+        "print(scaleuq.pulls(nano.table).table[['process', 'k_factor', 'pull']])\n"
+        "nano.differential.table[['xmin', 'xmax', 'k_factor', 'lo_up_rel', 'lo_dn_rel', 'pull']]"
     ),
 ]
 
@@ -226,7 +245,8 @@ BEYOND_NLO = [
         "long = scaleuq.read_long('dis_toy.csv')\n"
         "v = scaleuq.validate_covariance(long, from_order='nlo', to_order='nnlo', prescription='7')\n"
         "print(f'{v.n_points} points, {v.n_eigen} eigenvectors: theta = {v.theta_deg:.1f} deg, '\n"
-        "      f'efficiency = {v.efficiency:.3f}, theory chi2 = {v.chi2_theory:.3g}')\n"
+        "      f'1 - sin(theta) = {v.efficiency_doc:.3f}, validation_theory_chi2 = '\n"
+        "      f'{v.validation_theory_chi2:.3g} (eigenvalue cut {v.eigen_cut:g})')\n"
         "pd.DataFrame([e.to_dict() for e in v.eigen])"
     ),
     new_markdown_cell("A small angle (the shift lies almost inside the space the scale variations "
@@ -251,6 +271,9 @@ BEYOND_NLO = [
 def main() -> None:
     for name, cells in (("01_pull_study.ipynb", PULL_STUDY), ("02_bring_your_own_table.ipynb", OWN_TABLE),
                         ("03_beyond_nlo.ipynb", BEYOND_NLO), ("04_into_your_fit.ipynb", INTO_YOUR_FIT)):
+        # first cell: draw figures in the notebook (scaleuq's plots are matplotlib Figures
+        # made without pyplot, which Jupyter shows as `<Figure ...>` text without it)
+        cells = [new_code_cell(MATPLOTLIB_INLINE), *cells]
         nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
         for i, cell in enumerate(nb.cells):  # stable cell ids: regenerating changes nothing
             cell["id"] = f"{Path(name).stem[:2]}-{i:02d}"

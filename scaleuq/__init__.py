@@ -27,7 +27,8 @@ Beyond NLO
     :func:`series_dis` -> :class:`DISSeries` (DIS structure functions LO to N3LO),
     :func:`read_long`, :func:`write_long` (the long format), :func:`validate_covariance` ->
     :class:`CovarianceValidation` (the NNPDF theory covariance), :func:`mhou` ->
-    :class:`MHOUResult` (missing-higher-order methods).
+    :class:`MHOUResult` (missing-higher-order methods), :func:`abc_estimate` ->
+    :class:`ABCEstimate` (MiHO's abc model; :class:`ABCParameters`).
 Into a user's analysis
     :func:`recommend`, :func:`recommend_files` -> :class:`Recommendation`;
     :func:`export_pyhf` -> :class:`ExportResult`; :func:`fit_workspace` ->
@@ -55,6 +56,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     # tables
     "read_table": ("io.tables", "read_table"),
     "read_tables": ("io.tables", "read_tables"),
+    "as_table": ("io.tables", "as_table"),
     "write_table": ("io.tables", "write_table"),
     "load_bundled": ("io.datasets", "load_bundled"),
     "load_dataset": ("io.datasets", "load_dataset"),
@@ -63,7 +65,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     # generator output
     "ingest_madgraph": ("io.madgraph", "ingest"),
     "ingest_lhe": ("io.madgraph", "ingest_lhe"),
-    "ingest_nanoaod": ("io.nanoaod", "ingest_nanoaod"),
+    "ingest_nanoaod": ("workflows.nanoaod", "ingest_nanoaod"),
     "write_nanoaod": ("io.nanoaod", "write_nanoaod"),
     "IngestResult": ("io.madgraph", "IngestResult"),
     "read_lhe": ("io.lhe", "read_lhe"),
@@ -72,6 +74,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "LHESummary": ("io.lhe", "LHESummary"),
     "scale_weights": ("io.lhe", "scale_weights"),
     "ScaleWeights": ("io.lhe", "ScaleWeights"),
+    "LHEStream": ("io.lhe", "LHEStream"),
+    "iter_blocks": ("io.lhe", "iter_blocks"),
     "read_hwu": ("io.hwu", "read_hwu"),
     "Histogram": ("io.hwu", "Histogram"),
     # pulls
@@ -109,6 +113,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "CovarianceValidation": ("pull.covariance", "CovarianceValidation"),
     "mhou": ("stats.mhou", "mhou"),
     "MHOUResult": ("stats.mhou", "MHOUResult"),
+    "abc_estimate": ("stats.miho", "abc_estimate"),
+    "ABCEstimate": ("stats.miho", "ABCEstimate"),
+    "ABCParameters": ("stats.miho", "ABCParameters"),
     "plot_eigen": ("report.plot_series", "plot_eigen"),
     "plot_shift_vs_sigma": ("report.plot_series", "plot_shift_vs_sigma"),
     "plot_mhou_coverage": ("report.plot_series", "plot_mhou_coverage"),
@@ -116,6 +123,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "recommend": ("analysis.recommend", "recommend"),
     "recommend_files": ("analysis.recommend", "recommend_files"),
     "Recommendation": ("analysis.recommend", "Recommendation"),
+    "calibrate_corpus": ("analysis.recommend", "calibrate_corpus"),
+    "CorpusCalibration": ("analysis.recommend", "CorpusCalibration"),
+    "out_of_sample": ("stats.coverage", "out_of_sample"),
+    "OutOfSample": ("stats.coverage", "OutOfSample"),
     "export_pyhf": ("analysis.export", "export_pyhf"),
     "ExportResult": ("analysis.export", "ExportResult"),
     "fit_workspace": ("analysis.workspace_fit", "fit_workspace"),
@@ -129,6 +140,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ReweightResult": ("reweight.run", "ReweightResult"),
     "load_pdf": ("pdf.sets", "load_pdf"),
     "PDFSet": ("pdf.sets", "PDFSet"),
+    "PDFBackend": ("pdf.backend", "PDFBackend"),
+    "register_pdf_backend": ("pdf.registry", "register_backend"),
+    "set_pdf_backend": ("pdf.registry", "set_backend"),
+    "get_pdf_backend": ("pdf.registry", "get_backend"),
     # ---- decorrelation study: entry points owned by the decorrelation engineer -------------
     # (scaleuq/decorrelation/api.py; its owner adds further names here)
     "run_decorrelation": ("decorrelation.api", "run_decorrelation"),
@@ -137,6 +152,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "DecorrelationRun": ("decorrelation.api", "DecorrelationRun"),
     "ClosureResult": ("decorrelation.api", "ClosureResult"),
     "ToyResult": ("decorrelation.api", "ToyResult"),
+    "decorrelation_generate": ("decorrelation.api", "decorrelation_generate"),
+    "require_extras": ("decorrelation.api", "require_extras"),
+    "stdout_to_stderr": ("util.quiet", "stdout_to_stderr"),
     # ---- end of the decorrelation entry points ----------------------------------------------
     # choices
     "CONVENTIONS": ("choices", "CONVENTIONS"),
@@ -158,6 +176,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "PDFError": ("errors", "PDFError"),
     "SampleError": ("errors", "SampleError"),
     "ExportError": ("errors", "ExportError"),
+    "ClusterError": ("errors", "ClusterError"),
     "NanoAODError": ("errors", "NanoAODError"),
     "MissingDependencyError": ("errors", "MissingDependencyError"),
     "LHAPDFMissingError": ("errors", "LHAPDFMissingError"),

@@ -56,8 +56,17 @@ class SampleError(ScaleUQError):
     """A decorrelation sample file is missing or malformed."""
 
 
+class NanoAODError(ScaleUQError):
+    """A CMS NanoAOD file is unreadable, truncated, lacks the weights asked for, or does not
+    belong with the other files of its sample."""
+
+
 class ExportError(ScaleUQError):
     """A workspace or patch cannot be built (mismatched bins, missing band, bad workspace)."""
+
+
+class ClusterError(ScaleUQError):
+    """A Dask scheduler cannot be reached, or a task on it failed (named with its input)."""
 
 
 class OutputPathError(OptionError):

@@ -80,7 +80,11 @@ def test_table_row_raw_normsys(table) -> None:
         "type": "normsys",
         "data": {"hi": pytest.approx(1.193), "lo": pytest.approx(0.830)},
     }
-    assert spec["observations"][0]["data"] == [pytest.approx(9.742e3 * 10)]
+    # observed = NLO signal + the placeholder background (the signal's nominal LO yield)
+    background = spec["channels"][0]["samples"][1]
+    assert background == {"name": "placeholder_background", "data": [pytest.approx(7.209e3 * 10)],
+                          "modifiers": []}  # fmt: skip
+    assert spec["observations"][0]["data"] == [pytest.approx(9.742e3 * 10 + 7.209e3 * 10)]
     model = pyhf.Workspace(spec).model()
     assert model.config.par_order == ["mu", "scale_pp_to_z_j"]
 
@@ -94,9 +98,9 @@ def test_reference_and_calibrated_bands(table, calibration) -> None:
     hi_cal = cal.document["channels"][0]["samples"][0]["modifiers"][1]["data"]
     assert hi_ref["hi"] == pytest.approx(1 + 2 * avg.per_particle_up)
     assert hi_ref["lo"] == pytest.approx(1 - 2 * avg.per_particle_dn)
-    s68 = calibration.factor_68.factor
+    s68, s68_dn = calibration.up.factor_68, calibration.down.factor_68  # as `recommend`
     assert hi_cal["hi"] == pytest.approx(1 + s68 * 2 * avg.per_particle_up)
-    assert hi_cal["lo"] == pytest.approx(1 - s68 * 2 * avg.per_particle_dn)
+    assert hi_cal["lo"] == pytest.approx(1 - s68_dn * 2 * avg.per_particle_dn)
     assert "s68" in cal.band.source and "arXiv:2210.15167" in cal.band.source
 
 
@@ -129,7 +133,8 @@ def test_hwu_histosys_is_the_binwise_envelope(tmp_path) -> None:
     assert mod["type"] == "histosys"
     assert mod["data"]["hi_data"] == pytest.approx([130.0, 62.5])
     assert mod["data"]["lo_data"] == pytest.approx([90.0, 46.0])
-    assert res.document["observations"][0]["data"] == pytest.approx([130.0, 60.0])
+    # NLO per bin plus the placeholder background (the LO nominal per bin)
+    assert res.document["observations"][0]["data"] == pytest.approx([130.0 + 100.0, 60.0 + 50.0])
     # the reference band rescales the bin-wise deltas so the inclusive band matches it
     ref = export_workspace(tpl, band="reference")
     cal = calibrate_corpus(n_bootstrap=50)
@@ -274,3 +279,66 @@ def test_real_lhe_files(shared_lhe) -> None:
     # the 2.2.1 FxFx file declares no scale weights: a clear error, not a zero band
     with pytest.raises(ExportError, match="found 1 of 9 points"):
         template_from_lhe(shared_lhe / "pylhe-testfile-madgraph-2.2.1-Z-fxfx.lhe.gz")
+
+
+def test_standalone_export_runs_in_pyhf_as_it_is(tmp_path) -> None:
+    """`pyhf cls`, `pyhf fit` and `pyhf inspect` accept a standalone export (issue 19, item 3)."""
+    import shutil
+    import subprocess
+
+    ws = tmp_path / "zj.json"
+    res = CliRunner().invoke(main, ["export", "pyhf", "--process", "p p > z j", "--lumi", "0.01",
+                                    "-o", str(ws)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "placeholder" in res.output  # the placeholder background is named on stderr
+    exe = shutil.which("pyhf")
+    if exe is None:
+        pytest.skip("the pyhf command is not on PATH")
+    for cmd in (["cls"], ["fit"], ["inspect"]):
+        out = subprocess.run([exe, *cmd, str(ws)], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, (cmd, out.stderr)
+    cls = json.loads(subprocess.run([exe, "cls", str(ws)], capture_output=True, text=True).stdout)
+    assert 0 <= cls["CLs_obs"] <= 1
+
+
+def test_background_and_bad_options(tmp_path) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "ws.json"
+    res = runner.invoke(main, ["export", "pyhf", "--process", "p p > z j", "--lumi", "0.01",
+                               "--background", "500", "--background-name", "dy", "-o", str(ws)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    samples = json.loads(ws.read_text())["channels"][0]["samples"]
+    assert samples[1] == {"name": "dy", "data": [pytest.approx(500 * 10)], "modifiers": []}
+    for args, text in (
+        (["--lumi", "inf"], "finite positive"),
+        (["--lumi", "nan"], "finite positive"),
+        (["--seed", "-1"], "-1"),
+        (["--background", "-5"], "finite positive"),
+    ):
+        out = tmp_path / "never.json"
+        res = runner.invoke(
+            main, ["export", "pyhf", "--process", "p p > z j", *args, "-o", str(out)]
+        )
+        assert res.exit_code in (1, 2) and text in res.output, (args, res.output)
+        assert "internal error" not in res.output and not out.exists()
+    res = runner.invoke(main, ["recommend", "--seed", "-1"])
+    assert res.exit_code == 2 and "internal error" not in res.output
+    with pytest.raises(Exception, match="seed"):
+        export_pyhf(process="p p > z j", seed=-1)
+
+
+def test_missing_pyhf_is_said_before_reading_the_lhe(tmp_path, monkeypatch) -> None:
+    """Without the `fit` extra, `export pyhf --lhe` names it before any input is read."""
+    import scaleuq.analysis.export as ex
+    from scaleuq.errors import MissingDependencyError
+
+    def missing():
+        raise MissingDependencyError("pyhf", "fit", "exporting and fitting pyhf workspaces")
+
+    def never(*_a, **_k):
+        raise AssertionError("the LHE file was read")
+
+    monkeypatch.setattr(ex, "require_pyhf", missing)
+    monkeypatch.setattr(ex, "template_from_lhe", never)
+    res = CliRunner().invoke(main, ["export", "pyhf", "--lhe", str(tmp_path / "big.lhe.gz")])
+    assert res.exit_code == 1 and 'pip install "scaleuq[fit]"' in res.output

@@ -140,3 +140,40 @@ def test_a_cross_section_line_cut_mid_number_is_refused(tmp_path) -> None:
     cut = text.index("+- 1.0") + len("+- 1.0")  # '1.00e-01' cut to '1.0'
     with pytest.raises(MadGraphError):
         parse_summary(write(tmp_path / "summary.txt", text[:cut]))
+
+
+# --- issue 19 item 10: the systematics summary's cross section is one number or an error -----
+
+PIECES = st.sampled_from(
+    ["2", "0", "45", ".", ",", " ", "e", "E", "d", "+", "-", "07", "pb", "fb", "nb", "gb", "x"]
+)
+
+
+@examples(2)
+@given(pieces=st.lists(PIECES, min_size=1, max_size=8))
+def test_original_cross_section_is_one_number_in_pb_or_an_error(tmp_path_factory, pieces) -> None:
+    """Never a prefix of the text (``2,045e+04`` read as 2, ``20 450`` as 20), never a unit
+    dropped (``2.045e+07 fb`` read as pb): the value, converted, or an error naming the line."""
+    import re
+
+    from scaleuq.io.madgraph import parse_systematics_log
+    from scaleuq.util.numbers import NUMBER, parse_number
+    from scaleuq.util.units import XSEC_UNITS_TO_PB
+
+    value = "".join(pieces)
+    path = write(
+        tmp_path_factory.mktemp("syst") / "syst.log",
+        f"# original cross-section: {value}\n#     scale variation: +1% -2%\n",
+    )
+    m = re.fullmatch(rf"\s*({NUMBER})\s*([a-z]*)\s*", value)
+    try:
+        expected = parse_number(m.group(1)) * XSEC_UNITS_TO_PB[m.group(2) or "pb"] if m else None
+    except (ValueError, KeyError):
+        expected = None
+    try:
+        got = parse_systematics_log(path).xsec_pb
+    except MadGraphError as exc:
+        assert str(exc).startswith(f"{path}:1: ") and "\n" not in str(exc)
+        assert expected is None, (value, str(exc))
+        return
+    assert expected is not None and got == expected, (value, got)

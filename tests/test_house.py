@@ -178,30 +178,37 @@ def test_shared_option_declared_once(option: str) -> None:
 
 
 def test_one_module_inflates_gzip() -> None:
-    """Decompression (isal/zlib, multi-member gzip) lives in one module; everyone else reads
-    through it."""
-    pattern = re.compile(r"decompressobj|igzip|isal|gzip\.open|GzipFile|\\x1f\\x8b|b\"\\x1f")
+    """Decompression (isal/zlib, multi-member gzip, the gzip magic) lives in one module;
+    everyone else reads through it (writers that compress are not readers)."""
+    pattern = re.compile(r"decompressobj|isal_zlib|\bigzip\b|gzip\.open|GzipFile|\\x1f\\x8b")
     users = sorted(
         str(path.relative_to(ROOT))
         for path in PACKAGE.rglob("*.py")
-        if pattern.search(
-            "\n".join(
-                line
-                for line in path.read_text(encoding="utf-8").splitlines()
-                if not line.lstrip().startswith("#")
-            )
-        )
+        if pattern.search(_code_text(path))
     )
     assert len(users) == 1, users
 
 
+def _code_text(path: Path) -> str:
+    """The source of ``path`` without docstrings and comments (what runs, not what is said)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        value = first.value if isinstance(first, ast.Expr) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            body[0] = ast.Pass()
+    return ast.unparse(tree)
+
+
 def test_lhapdf_grids_parsed_only_in_pdf() -> None:
-    pattern = re.compile(r"lhagrid1|pdfdata|AlphaS_Qs|_0000\.dat")
+    """The LHAPDF grid format (its ``lhagrid1`` header, the ``AlphaS_Qs`` table of ``.info``
+    files) and the search of Pythia's ``pdfdata`` folder live in scaleuq/pdf/ alone."""
+    pattern = re.compile(r"lhagrid1|pdfdata|AlphaS_Qs")
     bad = [
         str(path.relative_to(ROOT))
         for path in PACKAGE.rglob("*.py")
-        if "pdf" not in path.relative_to(PACKAGE).parts[:1]
-        and pattern.search(path.read_text(encoding="utf-8"))
+        if path.relative_to(PACKAGE).parts[0] != "pdf" and pattern.search(_code_text(path))
     ]
     assert not bad, bad
 

@@ -213,9 +213,14 @@ def test_renamed_logs_and_console_captures(tmp_path) -> None:
 
 
 def test_process_option_disagreeing_with_the_run_is_an_error(tmp_path) -> None:
+    # issue 20: a plain --process applies only to runs that name nothing (the run keeps its
+    # own, with a note); a per-run --process FILE:LINE=... that contradicts the run is an error
     lo_run(tmp_path, "p p > z j", 7.0)
-    with pytest.raises(MadGraphError, match=r"'p p > z j' disagrees with --process 'p p > z'"):
-        ingest([tmp_path], process="p p > z")
+    console = tmp_path / "Events" / "run_01" / "console.log"
+    with pytest.raises(MadGraphError, match=r"'p p > z j' disagrees with --process .*=p p > z$"):
+        ingest([tmp_path], process=f"{console}:1=p p > z")
+    kept = ingest([tmp_path], process="p p > z").runs[0]
+    assert kept.process == "p p > z j" and any("--process 'p p > z' not used" in n for n in kept.notes)
     assert ingest([tmp_path], process="p p > z j").runs[0].process == "p p > z j"
 
 
@@ -461,10 +466,15 @@ def test_unreadable_folder_is_an_error_naming_it(tmp_path, monkeypatch) -> None:
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
+    # issue 19 item 7: the unreadable folder is named, the other folder's row is kept
+    result = ingest([tmp_path])
+    assert list(result.table["process"]) == ["p p > z"]
+    assert [Path(f.path).relative_to(tmp_path) for f in result.failed] == [Path("b/Events")]
+    assert re.match(r"cannot read this folder \(Permission denied", result.failed[0].reason)
     with pytest.raises(
         MadGraphError, match=r"b/Events: cannot read this folder \(Permission denied"
     ):
-        ingest([tmp_path])
+        ingest([tmp_path / "b"])
 
 
 def test_same_folder_given_twice_is_read_once(tmp_path) -> None:
@@ -657,8 +667,11 @@ def test_notes_example_reproduces_the_bundled_row() -> None:
     from scaleuq.io.datasets import load_dataset
 
     notes = ROOT / "examples" / "madgraph_notes.md"
-    with pytest.raises(MadGraphError, match=r"madgraph_notes.md:11: cannot tell which process"):
-        ingest([notes])
+    # issue 20: the run that names no process is left out and named, never given another's
+    alone = ingest([notes])
+    assert [s.path for s in alone.left_out] == [f"{notes}:11"]
+    assert "cannot tell which process this run (20450 pb)" in alone.left_out[0].reason
+    assert "lo_xsec_pb" not in alone.table or alone.table["lo_xsec_pb"].isna().all()
     result = ingest([notes], process="p p > wpm j")
     ours = pulls(result.table).table.set_index("process")["pull"]["p p > wpm j"]
     published = pulls(load_dataset("madgraph2014_13tev_vjets")).table.set_index("process")["pull"]

@@ -27,6 +27,25 @@ def test_notebook_executes(path: Path, tmp_path) -> None:
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+    # every cell that draws shows an image, not `<Figure size ...>` text (issue 19 item 8)
+    drawing = [c for c in nb.cells if c.cell_type == "code" and "scaleuq.plot_" in c.source]
+    for cell in drawing:
+        images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+        texts = [
+            o["data"]["text/plain"]
+            for o in cell.outputs
+            if "text/plain" in o.get("data", {}) and "image/png" not in o.get("data", {})
+        ]
+        assert images, f"{path.name}: cell {cell.get('id')} draws no image"
+        assert not any(str(t).startswith("<Figure") for t in texts)
+
+
+def test_notebooks_draw_inline() -> None:
+    """The first cell of every notebook turns on inline figures, so they render as they are."""
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[0].cell_type == "code"
+        assert nb.cells[0].source.strip() == "%matplotlib inline", path.name
 
 
 def test_two_notebooks_exist() -> None:

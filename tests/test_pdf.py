@@ -16,8 +16,7 @@ import pytest
 from scaleuq.pdf import AlphaS, PDFError, load_pdf, pythia_pdfdata, read_member
 from scaleuq.pdf.alphas import beta_coefficients
 from scaleuq.pdf.grid import apply_patch, evaluate, patch, pid_columns
-
-PIDS = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 21, 22)
+from tests._pdfgrid import ALPHAS_INFO, PIDS, SUBS, XS, bilinear, write_grid, write_set
 
 
 @pytest.fixture(autouse=True)
@@ -26,31 +25,6 @@ def _grid_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     d = tmp_path_factory.mktemp("grid-cache")
     monkeypatch.setenv("SCALEUQ_CACHE_DIR", str(d))
     return d
-
-
-def bilinear(pid: int, lx: np.ndarray, lq2: np.ndarray) -> np.ndarray:
-    """A test function linear in log x and in log Q^2 (LHAPDF's logcubic reproduces it)."""
-    return 0.3 + 0.01 * pid + 0.05 * lx + 0.02 * lq2 + 0.004 * lx * lq2
-
-
-def write_grid(
-    path: Path, xs: np.ndarray, subgrids: list[np.ndarray], func=bilinear, pids=PIDS
-) -> Path:
-    lines = ["PdfType: central", "Format: lhagrid1", "---"]
-    for qs in subgrids:
-        lines.append(" ".join(f"{v:.15e}" for v in xs))
-        lines.append(" ".join(f"{v:.15e}" for v in qs))
-        lines.append(" ".join(str(p) for p in pids))
-        for x in xs:
-            for q in qs:
-                lines.append(" ".join(f"{func(p, np.log(x), 2 * np.log(q)):.17e}" for p in pids))
-        lines.append("---")
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-XS = np.concatenate([np.logspace(-6, -1, 20), np.linspace(0.12, 1.0, 12)])
-SUBS = [np.geomspace(1.0, 4.5, 6), np.geomspace(4.5, 1e4, 25)]
 
 
 @pytest.fixture
@@ -133,7 +107,7 @@ def test_bad_grid_files(tmp_path: Path) -> None:
     bad.write_text(
         "PdfType: central\nFormat: lhagrid1\n---\n1e-3 1e-2 0.1 1\n1 10\n21\n1\n2\n---\n"
     )
-    with pytest.raises(PDFError, match=r"bad_0000\.dat: subgrid 1 should have 8 lines"):
+    with pytest.raises(PDFError, match=r"bad_0000\.dat:7: subgrid 1 should have 8 lines"):
         read_member(bad)
     bad.write_text("PdfType: central\nFormat: lhagrid2\n---\n")
     with pytest.raises(PDFError, match="not supported"):
@@ -145,18 +119,13 @@ def test_bad_grid_files(tmp_path: Path) -> None:
 def test_set_discovery_members_ids_and_info(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    d = tmp_path / "sets" / "toyset"
-    d.mkdir(parents=True)
-    for k in range(3):
-        write_grid(
-            d / f"toyset_{k:04d}.dat",
-            XS,
-            SUBS,
-            func=lambda p, lx, lq, k=k: bilinear(p, lx, lq) * (1 + 0.1 * k),
-        )
-    (d / "toyset.info").write_text(
-        "SetDesc: toy\nSetIndex: 900000\nNumMembers: 3\nErrorType: replicas\nFlavors: [-5,-4,-3,-2,-1,1,2,3,4,5,21,22]\n"
-        "AlphaS_Type: ode\nAlphaS_MZ: 0.118\nAlphaS_OrderQCD: 0\nMZ: 91.1876\nMCharm: 1.3\nMBottom: 4.75\nMTop: 172.5\n"
+    write_set(
+        tmp_path / "sets",
+        "toyset",
+        3,
+        lambda k: lambda p, lx, lq: bilinear(p, lx, lq) * (1 + 0.1 * k),
+        "SetDesc: toy\nSetIndex: 900000\nNumMembers: 3\nErrorType: replicas\n"
+        "Flavors: [-5,-4,-3,-2,-1,1,2,3,4,5,21,22]\n" + ALPHAS_INFO,
     )
     (tmp_path / "sets" / "pdfsets.index").write_text("900000 toyset 1\n")
     monkeypatch.setenv("LHAPDF_DATA_PATH", str(tmp_path / "sets"))
@@ -256,19 +225,15 @@ def test_parsed_grids_are_cached_and_keyed_by_the_files(
     import os
     import time
 
+    from scaleuq.pdf import cache as grid_cache
     from scaleuq.pdf import sets
 
-    d = tmp_path / "cset"
-    d.mkdir()
-    for k in range(6):
-        write_grid(
-            d / f"cset_{k:04d}.dat",
-            XS,
-            SUBS,
-            func=lambda p, lx, lq, k=k: bilinear(p, lx, lq) + 0.01 * k,
-        )
-    (d / "cset.info").write_text(
-        "NumMembers: 6\nErrorType: replicas\nAlphaS_MZ: 0.118\nAlphaS_OrderQCD: 0\n"
+    d = write_set(
+        tmp_path,
+        "cset",
+        6,
+        lambda k: lambda p, lx, lq: bilinear(p, lx, lq) + 0.01 * k,
+        "NumMembers: 6\nErrorType: replicas\nAlphaS_MZ: 0.118\nAlphaS_OrderQCD: 0\n",
     )
     cache = _grid_cache / "pdf-grids"
     load_pdf("cset", members="all", pdf_path=tmp_path)
@@ -279,7 +244,7 @@ def test_parsed_grids_are_cached_and_keyed_by_the_files(
     parsed = load_pdf("cset", members="all", pdf_path=tmp_path)
     assert len(list(cache.iterdir())) == 1
     calls = []
-    monkeypatch.setattr(sets, "read_member", lambda p: calls.append(p))
+    monkeypatch.setattr(grid_cache, "read_member", lambda p: calls.append(p))
     cached = load_pdf("cset", members="all", pdf_path=tmp_path)
     assert not calls  # nothing parsed
     np.testing.assert_array_equal(cached._values, parsed._values)

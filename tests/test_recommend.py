@@ -47,9 +47,15 @@ def test_lo_only_process(wwz, calibration) -> None:
     assert rec.n == 3
     assert rec.reference.up == pytest.approx(3 * up, rel=1e-12)
     assert rec.reference.down == pytest.approx(3 * dn, rel=1e-12)
+    # default: the out-of-sample factors of each side (the downward one extrapolated)
+    assert rec.recommended_68.up == pytest.approx(calibration.up.factor_68 * 3 * up)
+    assert rec.recommended_68.down == pytest.approx(calibration.down.factor_68 * 3 * dn)
+    # in-sample: s68 times the reference band, as before
     s68 = calibration.factor_68.factor
-    assert rec.recommended_68.up == pytest.approx(s68 * 3 * up)
-    assert rec.recommended_68.down == pytest.approx(s68 * 3 * dn)
+    inside = calibrate_corpus(n_bootstrap=300, seed=0, factors="in-sample")
+    rec_in = recommend(read_tables([wwz]), calibration=inside).of("p p > w+ w- z")
+    assert rec_in.recommended_68.up == pytest.approx(s68 * 3 * up)
+    assert rec_in.recommended_68.down == pytest.approx(s68 * 3 * dn)
     assert rec.recommended_68_low.up < rec.recommended_68.up < rec.recommended_68_high.up
     assert rec.source.endswith("wwz.csv:2")
 
@@ -71,7 +77,7 @@ def test_downward_band_capped_with_note(wwz, calibration) -> None:
 
 
 def test_before_stage_multiplies_the_raw_band() -> None:
-    cal = calibrate_corpus(stage="before", n_bootstrap=50)
+    cal = calibrate_corpus(stage="before", n_bootstrap=50, factors="in-sample")
     rec = recommend(calibration=cal).of("p p > z j")
     assert rec.calibrated_band == "raw"
     assert rec.recommended_68.up == pytest.approx(cal.factor_68.factor * 0.193)
@@ -140,3 +146,45 @@ def test_factors_equal_those_of_the_pull_fit(calibration) -> None:
     )  # fmt: skip
     assert study.calibration[0] == calibration.factor_68
     assert study.calibration[1] == calibration.factor_95
+    # and the same out-of-sample (leave-one-out) coverage (issue 23)
+    assert study.out_of_sample == (calibration.out_of_sample_68, calibration.out_of_sample_95)
+
+
+def test_out_of_sample_coverage(calibration) -> None:
+    """Leave-one-out, computed here with a plain loop: the in-sample s68/s95 rules cover 13 and
+    17 of the 19 bundled pulls (the audit of issue 23 found the same)."""
+    t = np.abs(calibration.pulls)
+    loo68 = sum(t[i] <= np.quantile(np.delete(t, i), 0.682689492137086) for i in range(t.size))
+    loo95 = sum(t[i] <= np.quantile(np.delete(t, i), 0.9544997361036416) for i in range(t.size))
+    o68, o95 = calibration.out_of_sample_68, calibration.out_of_sample_95
+    assert (o68.loo_covered, o95.loo_covered) == (loo68, loo95) == (13, 17)
+    # conformal factor: the ceil(20 p)-th smallest |t|; 95.4% needs 21 pulls, so not reached
+    assert o68.factor == pytest.approx(np.sort(t)[13]) and o68.reached
+    assert o95.factor == pytest.approx(t.max()) and not o95.reached
+    assert calibration.up.n == 19 and not calibration.up.extrapolated
+    assert calibration.down.n == 0 and calibration.down.extrapolated
+    assert "extrapolated" in calibration.down.note
+    assert (
+        calibration.tail_processes and calibration.s95_without_tail < calibration.factor_95.factor
+    )
+
+
+def test_both_signs_calibrated_separately() -> None:
+    """Pulls of each sign give factors of their own (what calibrate_corpus does per side)."""
+    from scaleuq.stats.coverage import out_of_sample
+
+    rng = np.random.default_rng(2)
+    up_t, dn_t = np.abs(rng.normal(0, 3, 30)), -np.abs(rng.normal(0, 1, 30))
+    assert out_of_sample(up_t).factor > 2 * out_of_sample(dn_t).factor
+
+
+def test_cli_labels_in_and_out_of_sample(wwz) -> None:
+    res = CliRunner().invoke(main, ["recommend", str(wwz), "--bootstrap", "100"])
+    assert res.exit_code == 0, res.output
+    assert "in-sample:" in res.output and "out-of-sample:" in res.output
+    assert "13/19 = 68.4%" in res.output and "17/19 = 89.5%" in res.output
+    assert "downward" in res.output and "extrapolated" in res.output
+    data = json.loads(CliRunner().invoke(main, ["recommend", str(wwz), "--format", "json",
+                                                "--bootstrap", "100"]).output)  # fmt: skip
+    assert data["calibration"]["factors"] == "out-of-sample"
+    assert data["calibration"]["down"]["extrapolated"] is True

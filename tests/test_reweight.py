@@ -23,7 +23,7 @@ from scaleuq.reweight import (
     reweight,
     weight_ratios,
 )
-from tests.test_pdf import SUBS, XS, write_grid
+from tests._pdfgrid import ALPHAS_INFO, toy, write_set
 
 MG_FILE = "pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz"
 
@@ -34,25 +34,14 @@ def _grid_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.setenv("SCALEUQ_CACHE_DIR", str(tmp_path_factory.mktemp("grid-cache")))
 
 
-def toy(pid: int, lx: float, lq2: float) -> float:
-    """A positive toy PDF, different for every flavour and scale dependent."""
-    return np.exp(-0.3 * lx) * (1 - np.exp(lx)) ** 3 * (1 + 0.03 * lq2) * (1 + 0.05 * abs(pid % 7))
-
-
 @pytest.fixture
 def toyset(tmp_path: Path) -> Path:
-    d = tmp_path / "pdfs" / "toyset"
-    d.mkdir(parents=True)
-    for k in range(3):
-        write_grid(
-            d / f"toyset_{k:04d}.dat",
-            XS,
-            SUBS,
-            func=lambda p, lx, lq, k=k: toy(p, lx, lq) * (1 + 0.02 * k * lx),
-        )
-    (d / "toyset.info").write_text(
-        "SetIndex: 910000\nNumMembers: 3\nErrorType: replicas\nAlphaS_Type: ode\nAlphaS_MZ: 0.118\n"
-        "AlphaS_OrderQCD: 0\nMZ: 91.1876\nMCharm: 1.3\nMBottom: 4.75\nMTop: 172.5\n"
+    write_set(
+        tmp_path / "pdfs",
+        "toyset",
+        3,
+        lambda k: lambda p, lx, lq: toy(p, lx, lq) * (1 + 0.02 * k * lx),
+        "SetIndex: 910000\nNumMembers: 3\nErrorType: replicas\n" + ALPHAS_INFO,
     )
     return tmp_path / "pdfs"
 
@@ -433,7 +422,8 @@ def test_event_stream_reads_once_and_checks_the_file(tmp_path: Path) -> None:
         info, parts = event_arrays(text, 30, particles=True)
         np.testing.assert_array_equal(info[:, 2], ref.info[:, 2])
         np.testing.assert_array_equal(parts, ref.particles)
-    with pytest.raises(LHEError, match="event 1: expected 4 particle lines"):
+    # the one event parser's message (it was reweight's own regex parser's "expected 4 lines")
+    with pytest.raises(LHEError, match="event 1 has a malformed particle line 3"):
         event_arrays(body.replace(b"\n 21 1 1 2", b"\n", 1), 30, particles=True)
     cut = tmp_path / "cut.lhe"
     cut.write_bytes(data[: data.rindex(b"</event>") - 20])

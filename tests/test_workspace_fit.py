@@ -152,12 +152,13 @@ def test_toys_cover_when_the_model_is_true() -> None:
 
 
 def test_coverage_toys_on_the_corpus() -> None:
-    res = coverage_toys(n_toys=400, seed=1)
+    res = coverage_toys(n_toys=400, seed=1, n_calibration=60, out_of_sample=False)
     raw, cal = res.of("raw"), res.of("calibrated")
     assert raw.coverage_68 < 0.4  # tiny electroweak LO bands do not cover
     assert cal.coverage_68 > raw.coverage_68 + 0.2
     assert res.truth_model in ("gauss", "student_t", "cauchy")
-    assert res.to_dict() == coverage_toys(n_toys=400, seed=1).to_dict()  # same seed, same numbers
+    again = coverage_toys(n_toys=400, seed=1, n_calibration=60, out_of_sample=False)
+    assert res.to_dict() == again.to_dict()  # same seed, same numbers
     json.dumps(res.to_dict())
 
 
@@ -204,11 +205,11 @@ def test_cli_fit_workspace(tmp_path) -> None:
 
 
 def test_toy_report_files(tmp_path) -> None:
-    from scaleuq.workflows.figures import REPORT_STEPS, STEPS
     from scaleuq.report.plot_analysis import write_toy_report
+    from scaleuq.workflows.figures import REPORT_STEPS, STEPS
 
     assert "coverage toys" in REPORT_STEPS and STEPS[-2:] == ("coverage toys", "summary")
-    res = coverage_toys(n_toys=60, seed=2)
+    res = coverage_toys(n_toys=60, seed=2, n_calibration=40)
     files = write_toy_report(res, tmp_path, {"options": {"seed": 2}})
     assert {f.name for f in files} == {f"coverage_toys.{e}" for e in ("png", "pdf", "json", "md")}
     assert all(f.stat().st_size > 300 for f in files)
@@ -216,3 +217,233 @@ def test_toy_report_files(tmp_path) -> None:
     assert sidecar["data"]["methods"][0]["covered_68"] == res.methods[0].covered_68
     table = (tmp_path / "coverage_toys.md").read_text()
     assert f"{100 * res.of('calibrated').coverage_68:.1f}%" in table
+
+
+# --- issue 19: intervals independent of the luminosity, ends marked, bad numbers refused ----
+
+LUMIS = (1e-6, 1e-3, 1.0, 1e3)
+
+
+def _analytic(constraint: Constraint, hi: float, lo: float, q: float) -> tuple[float, float]:
+    """Profile interval of mu when the Poisson term is negligible: mu f(alpha) = 1 (Asimov),
+    so -2 ln L(mu) = -2 ln [C(alpha)/C(0)] with alpha = -ln(mu)/ln(hi) above 1 ... i.e.
+    mu = hi^-a (a = the edge of the constraint) below and lo^-a above (pyhf's normsys code1)."""
+    edge = constraint.wilks_edge(q)
+    return hi**-edge, lo**-edge
+
+
+def _sweep(template, tmp_path=None) -> None:
+    from scaleuq.analysis.export import export_workspace
+
+    cons = {
+        "unit-gauss": UNIT_GAUSS,
+        "gauss": Constraint("gauss", 2.69, None, "test"),
+        "student-t": Constraint("student-t", 1.74, 2.83, "test"),
+        "cauchy": Constraint("cauchy", 1.27, None, "test"),
+    }
+    for lumi in LUMIS:
+        res = export_workspace(template, band="reference", lumi_fb=lumi)
+        mod = res.document["channels"][0]["samples"][0]["modifiers"][1]["data"]
+        fit = fit_workspace(res.document, constraints=tuple(cons), constraint_objects=cons)
+        for f in fit.fits:
+            assert f.valid, (lumi, f.constraint.name, f.reason)
+            assert f.poi_hat == pytest.approx(1.0, abs=1e-4), (lumi, f.constraint.name)
+            for tag, q in (("68", 1.0), ("95", 3.841458820694124)):
+                low, high = _analytic(f.constraint, mod["hi"], mod["lo"], q)
+                assert getattr(f, f"poi_low_{tag}") == pytest.approx(low, rel=2e-3), (lumi, tag)
+                assert getattr(f, f"poi_high_{tag}") == pytest.approx(high, rel=2e-3), (lumi, tag)
+                assert f.ends[f"low_{tag}"] == f.ends[f"high_{tag}"] == "crossing"
+
+
+def test_intervals_do_not_depend_on_the_luminosity() -> None:
+    """A synthetic one-bin process of 7e8 pb (as the real p p > j j): 7e5 to 7e14 events."""
+    from scaleuq.analysis.export import ScaleTemplate
+
+    template = ScaleTemplate(
+        "p p > j j", "synthetic", 2, None, np.array([7.0e8]), np.array([0.3]),
+        np.array([0.2]), 0.3, 0.2,
+    )  # fmt: skip
+    _sweep(template)
+
+
+@pytest.mark.shared
+def test_intervals_do_not_depend_on_the_luminosity_real_file(shared_lhe) -> None:
+    """The workspace of issue 19: `export pyhf --lhe pp_to_jj.lhe.gz --band reference --lumi L`."""
+    from scaleuq.analysis.export import template_from_lhe
+
+    _sweep(template_from_lhe(shared_lhe / "pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz"))
+
+
+def test_end_at_a_bound_is_marked_in_every_format(tmp_path) -> None:
+    """Observing far below the prediction puts the 95% lower end at mu's bound 0."""
+    runner = CliRunner()
+    ws = write(tmp_path / "low.json", json.dumps(one_bin(observed=105.0, hi=1.5, lo=0.5)))
+    args = ["fit-workspace", str(ws), "--constraint", "cauchy", "--band", "reference"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "0†" in res.output and "lower bound of mu (0)" in res.output
+    data = json.loads(runner.invoke(main, [*args, "--format", "json"]).output)
+    fit = data["fits"][0]
+    assert fit["poi_low_95"] == 0 and fit["ends"]["low_95"].startswith("bound:")
+    assert fit["ends"]["high_95"] == "crossing"
+    csv_out = runner.invoke(main, [*args, "--format", "csv"]).output
+    assert "bound: " in csv_out
+
+
+def test_profile_brackets_heavy_tails() -> None:
+    """A Cauchy constraint with a best fit far in its tail: the ends straddle mu_hat and
+    -2 ln L rises by exactly the threshold there (never an end collapsed onto the best fit)."""
+    cons = Constraint("cauchy", 0.3, None, "test")
+    spec = one_bin(observed=2000.0, signal=1000.0, background=10.0, hi=1.05, lo=0.95)
+    fit = fit_workspace(spec, constraints=("cauchy",), constraint_objects={"cauchy": cons}).fits[0]
+    assert fit.valid
+    assert fit.poi_low_68 < fit.poi_hat - 1e-3 and fit.poi_high_68 > fit.poi_hat + 1e-3
+    assert fit.poi_low_95 < fit.poi_low_68 and fit.poi_high_95 > fit.poi_high_68
+    ws = pyhf.Workspace(spec)
+    model = ws.model()
+    assert model.config.poi_index == 0
+
+
+def test_many_nuisances_gradient_path_matches_minuit() -> None:
+    """Above TORCH_ABOVE free parameters the fit uses L-BFGS-B with torch's exact gradient;
+    it gives the intervals of MIGRAD's numerical path."""
+    pytest.importorskip("torch")
+    import scaleuq.analysis.workspace_fit as wf
+
+    spec = one_bin(observed=260.0)
+    mods = spec["channels"][0]["samples"][0]["modifiers"]
+    mods += [{"name": f"scale_{i}", "type": "normsys", "data": {"hi": 1.05, "lo": 0.95}}
+             for i in range(11)]  # fmt: skip
+    cons = {"student-t": Constraint("student-t", 0.9, 2.5, "test")}
+    fast = fit_workspace(spec, constraints=("student-t",), constraint_objects=cons).fits[0]
+    old = wf.TORCH_ABOVE
+    wf.TORCH_ABOVE = 10**6
+    try:
+        slow = fit_workspace(spec, constraints=("student-t",), constraint_objects=cons).fits[0]
+    finally:
+        wf.TORCH_ABOVE = old
+    assert fast.valid and slow.valid
+    for key in ("poi_hat", "poi_low_68", "poi_high_68", "poi_low_95", "poi_high_95"):
+        assert getattr(fast, key) == pytest.approx(getattr(slow, key), rel=2e-3, abs=2e-4), key
+
+
+def test_toy_thresholds_for_heavy_tails() -> None:
+    cons = {
+        "gauss": Constraint("gauss", 1.0, None, "test"),
+        "cauchy": Constraint("cauchy", 1.0, None, "test"),
+    }
+    spec = one_bin(observed=200.0, signal=1000.0, background=100.0)
+    kw = dict(constraints=("gauss", "cauchy"), constraint_objects=cons, intervals="toys",
+              n_toys=60, seed=4)  # fmt: skip
+    res = fit_workspace(spec, **kw)
+    g, c = res.fits
+    assert g.method == "wilks" and g.threshold_68 == 1.0  # Gaussian: Wilks
+    assert c.method == "toys" and c.n_toys == 60
+    # the Cauchy's toy threshold exceeds Wilks' 1 (Wilks under-covers for heavy tails)
+    assert c.threshold_68 > 1.0 and c.toy_wilks_coverage_68 < 0.683
+    assert c.poi_low_68 < g.poi_hat < c.poi_high_68
+    assert fit_workspace(spec, **kw).to_dict() == res.to_dict()  # seeded
+    with pytest.raises(Exception, match="seed"):
+        fit_workspace(spec, **{**kw, "seed": -1})
+
+
+def test_band_recorded_in_the_workspace(tmp_path) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "ws.json"
+    res = runner.invoke(main, ["export", "pyhf", "--process", "p p > z j", "--band", "calibrated",
+                               "--lumi", "0.01", "-o", str(ws)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    spec = json.loads(ws.read_text())
+    assert spec["measurements"][0]["name"].startswith("scaleuq band=calibrated; ")
+    res = runner.invoke(
+        main, ["fit-workspace", str(ws), "--constraint", "gauss", "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["band"] == "calibrated" and "recorded" in data["band_from"]
+    out = tmp_path / "never.json"
+    res = runner.invoke(main, ["fit-workspace", str(ws), "--band", "reference", "-o", str(out)])
+    assert res.exit_code == 1 and "exported with the calibrated band" in res.output
+    assert not out.exists()
+
+
+def _mutations() -> list[tuple[str, Any]]:
+    def sig(spec):
+        return spec["channels"][0]["samples"][0]
+
+    return [
+        ("yield", lambda s, v: sig(s).__setitem__("data", [v])),
+        ("background", lambda s, v: s["channels"][0]["samples"][1].__setitem__("data", [v])),
+        ("observation", lambda s, v: s["observations"][0].__setitem__("data", [v])),
+        ("normsys lo", lambda s, v: sig(s)["modifiers"][1]["data"].__setitem__("lo", v)),
+        ("normsys hi", lambda s, v: sig(s)["modifiers"][1]["data"].__setitem__("hi", v)),
+    ]
+
+
+from typing import Any  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_BAD = st.one_of(
+    st.just(float("nan")), st.just(float("inf")), st.floats(max_value=-1e-300, allow_nan=False,
+                                                            allow_infinity=False)
+)  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(which=st.integers(0, 4), value=_BAD)
+def test_bad_numbers_are_one_line_errors(tmp_path_factory, which: int, value: float) -> None:
+    from scaleuq.errors import ScaleUQError
+
+    _name, mutate = _mutations()[which]
+    spec = one_bin(observed=250.0)
+    mutate(spec, value)
+    with pytest.raises(ScaleUQError) as info:
+        fit_workspace(spec, constraints=("gauss",),
+                      constraint_objects={"gauss": Constraint("gauss", 1.0, None, "t")})  # fmt: skip
+    assert "\n" not in str(info.value)
+
+
+def test_bad_workspaces_on_the_command_line(tmp_path) -> None:
+    runner = CliRunner()
+    cases = {
+        "zero": lambda s: (
+            s["channels"][0]["samples"][0].__setitem__("data", [0.0])
+            or s["channels"][0]["samples"][1].__setitem__("data", [0.0])
+        ),
+        "negobs": lambda s: s["observations"][0].__setitem__("data", [-3.0]),
+        "lo": lambda s: s["channels"][0]["samples"][0]["modifiers"][1]["data"].__setitem__(
+            "lo", -0.2
+        ),
+        "moreobs": lambda s: s["observations"][0].__setitem__("data", [250.0, 3.0]),
+    }
+    expect = {"zero": "predict no events", "negobs": "non-negative", "lo": "normsys lo",
+              "moreobs": "2 values, its channel 1 bins"}  # fmt: skip
+    for name, mutate in cases.items():
+        spec = one_bin(observed=250.0)
+        mutate(spec)
+        path = write(tmp_path / f"{name}.json", json.dumps(spec))
+        res = runner.invoke(main, ["fit-workspace", str(path)])
+        assert res.exit_code == 1, (name, res.output)
+        assert expect[name] in res.output and "internal error" not in res.output, res.output
+        assert len(res.output.strip().splitlines()) == 1, res.output
+    deep = write(tmp_path / "deep.json", "[" * 100000 + "]" * 100000)
+    res = runner.invoke(main, ["fit-workspace", str(deep)])
+    assert res.exit_code == 1 and "internal error" not in res.output, res.output
+
+
+def test_toys_out_of_sample_and_toy_thresholds() -> None:
+    """Issue 23: the leave-one-out table beside the in-sample one, and toy-calibrated
+    thresholds for the heavy-tailed constraints that cover better than Wilks' at 68%."""
+    res = coverage_toys(n_toys=380, seed=3, n_calibration=150)
+    assert [m.method for m in res.out_of_sample] == [m.method for m in res.methods]
+    assert res.of("cauchy-toys").coverage_68 > res.of("cauchy").coverage_68 + 0.15
+    oos = res.of("cauchy-toys", "out-of-sample")
+    assert oos.n_toys == 19 * 20 and "leave-one-out" in oos.description
+    k68, k95 = res.thresholds["cauchy-toys"]
+    assert k68 > 1.0 and k95 > 3.84  # heavy tails: Wilks' thresholds are too small
+    from scaleuq.report.render_analysis import toys_markdown
+
+    text = "\n".join(toys_markdown(res))
+    assert "**In-sample**" in text and "**Out-of-sample**" in text

@@ -22,6 +22,7 @@ the scale must come from the fit, never be set to 1.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,22 +54,39 @@ class Constraint:
     nu: float | None
     source: str
 
-    def logpdf(self, alpha: np.ndarray | float) -> np.ndarray:
-        """Log density at ``alpha`` (any shape)."""
-        a = np.asarray(alpha, dtype=float)
+    def logpdf(self, alpha: Any, xp: Any = np) -> Any:
+        """Log density at ``alpha`` (any shape); ``xp`` is the array module (numpy or torch)."""
+        a = np.asarray(alpha, dtype=float) if xp is np else alpha
         z = a / self.scale
         if self.name in ("gauss", "unit-gauss"):
-            return -0.5 * z * z - np.log(self.scale) - _LOG_SQRT_2PI
+            return -0.5 * z * z - math.log(self.scale) - _LOG_SQRT_2PI
         if self.name == "cauchy":
-            return -np.log(np.pi * self.scale) - np.log1p(z * z)
+            return -math.log(math.pi * self.scale) - xp.log1p(z * z)
         nu = float(self.nu)  # type: ignore[arg-type]
-        return (
+        norm = float(
             special.gammaln(0.5 * (nu + 1))
             - special.gammaln(0.5 * nu)
-            - 0.5 * np.log(nu * np.pi)
-            - np.log(self.scale)
-            - 0.5 * (nu + 1) * np.log1p(z * z / nu)
+            - 0.5 * math.log(nu * math.pi)
+            - math.log(self.scale)
         )
+        return norm - 0.5 * (nu + 1) * xp.log1p(z * z / nu)
+
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
+        """Draws from the constraint density (seeded through ``rng``)."""
+        if self.name in ("gauss", "unit-gauss"):
+            return self.scale * rng.standard_normal(size)
+        if self.name == "cauchy":
+            return self.scale * rng.standard_cauchy(size)
+        return self.scale * rng.standard_t(float(self.nu), size)  # type: ignore[arg-type]
+
+    def wilks_edge(self, q: float) -> float:
+        """|alpha| where -2 ln [C(alpha)/C(0)] = q (the profile edge when alpha alone moves)."""
+        if self.name in ("gauss", "unit-gauss"):
+            return float(self.scale * math.sqrt(q))
+        if self.name == "cauchy":
+            return float(self.scale * math.sqrt(math.expm1(q / 2)))
+        nu = float(self.nu)  # type: ignore[arg-type]
+        return float(self.scale * math.sqrt(nu * math.expm1(q / (nu + 1))))
 
     def interval(self, cl: float) -> float:
         """Half width h of the central interval [-h, h] holding probability ``cl``."""

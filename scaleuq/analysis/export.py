@@ -16,7 +16,8 @@ Band choice (``band``, see :data:`BANDS`), applied as factors on the relative de
 ``reference``   the reference band n x <Delta sigma/(n sigma_0)> (:mod:`scaleuq.pull.reference`);
                 per bin, the bin-wise envelope rescaled so that its inclusive size equals the
                 reference band (the correction is defined on inclusive rates: a proxy per bin);
-``calibrated``  the reference band times the 68% calibration factor s68 of a corpus
+``calibrated``  the reference band times the 68% calibration factors s68 of a corpus, upward
+                and downward as ``scaleuq recommend`` gives them (out-of-sample by default)
                 (:func:`scaleuq.analysis.recommend.calibrate_corpus`).
 
 Modifiers: one bin -> ``normsys`` (hi = 1 + up, lo = 1 - down); several bins -> ``histosys``
@@ -24,10 +25,17 @@ Modifiers: one bin -> ``normsys`` (hi = 1 + up, lo = 1 - down); several bins -> 
 lower variation is kept positive: 1 - down is floored at :data:`LO_FLOOR` (a band of 99% down at
 most), and every floored bin is named in ``notes``. The nuisance is named ``scale_<process>``.
 
-A standalone workspace has one channel and one sample named after the process, a free signal
-strength ``mu`` (normfactor) and the scale modifier; yields are cross sections (pb) times the
-luminosity, observations the nominal yields (Asimov) or, with ``observed="nlo"``, the NLO
-prediction. Every workspace and patched workspace is validated with pyhf's own schema
+A standalone workspace has one channel with two samples: the process (a free signal strength
+``mu`` (normfactor) and the scale modifier) and a background without modifiers, so that
+``pyhf cls``, ``pyhf fit`` and ``pyhf inspect`` run on it as it is (mu = 0 still predicts
+events). The background is the user's (``background_pb``, a cross section per bin in pb, and
+``background_name``) or, by default, a documented placeholder named
+:data:`PLACEHOLDER_BACKGROUND` with the signal's own nominal yield in every bin (s/b = 1):
+replace it by your background. Yields are cross sections (pb) times the luminosity,
+observations the nominal signal plus background (Asimov) or, with ``observed="nlo"``, the NLO
+prediction plus background. The band and its source are recorded in the measurement's name
+(``scaleuq band=NAME; SOURCE``; pyhf's workspace schema 1.0.0 has no free metadata field), which
+``scaleuq fit-workspace`` reads. Every workspace and patched workspace is validated with pyhf's own schema
 (:class:`pyhf.Workspace`); pyhf is the optional extra ``fit``.
 """
 
@@ -60,6 +68,10 @@ OBSERVED = ("nominal", "nlo")
 LO_FLOOR = 0.01
 #: Default luminosity in fb^-1 for standalone workspaces (a choice, not a measurement).
 DEFAULT_LUMI_FB = 1.0
+#: Yield per bin above which the export warns that pyhf's own fits lose precision.
+LARGE_YIELD = 1e7
+#: Name of the placeholder background of a standalone workspace (yield = the signal's).
+PLACEHOLDER_BACKGROUND = "placeholder_background"
 
 
 def require_pyhf() -> Any:
@@ -335,9 +347,12 @@ def choose_band(
         )
     ref = calibration.reference
     ref_up, ref_dn = template.n_final * ref.per_particle_up, template.n_final * ref.per_particle_dn
-    s = calibration.factor_68.factor if band == "calibrated" else 1.0
+    # the calibrated band takes the factors of `scaleuq recommend`: per side, out-of-sample by
+    # default (CorpusCalibration.factors), the downward one extrapolated when no pull is negative
+    s = calibration.up.factor_68 if band == "calibrated" else 1.0
+    s_dn = calibration.down.factor_68 if band == "calibrated" else 1.0
     if template.n_bins == 1:
-        up, dn = np.array([s * ref_up]), np.array([s * ref_dn])
+        up, dn = np.array([s * ref_up]), np.array([s_dn * ref_dn])
         f_up = f_dn = math.nan
     else:
         if not (template.incl_up_rel > 0 and template.incl_down_rel > 0):
@@ -345,7 +360,7 @@ def choose_band(
                 f"{template.source}: the inclusive LO band is zero, so the bin-wise envelope "
                 "cannot be rescaled to the reference band"
             )
-        f_up, f_dn = s * ref_up / template.incl_up_rel, s * ref_dn / template.incl_down_rel
+        f_up, f_dn = s * ref_up / template.incl_up_rel, s_dn * ref_dn / template.incl_down_rel
         up, dn = template.up_rel * f_up, template.down_rel * f_dn
     source = (
         f"reference band n x <Delta sigma/(n sigma_0)> = {template.n_final} x "
@@ -353,7 +368,10 @@ def choose_band(
         f"{calibration.reference_source}"
     )
     if band == "calibrated":
-        source += f"; times s68 = {s:.3g} from the {calibration.source}"
+        source += (
+            f"; times the {calibration.factors} s68 = {s:.3g} (upward), {s_dn:.3g} (downward, "
+            f"{calibration.down.note}) from the {calibration.source}"
+        )
     return BandChoice(band, up, dn, f_up, f_dn, source)
 
 
@@ -456,6 +474,8 @@ def load_workspace(path: str | Path) -> dict[str, Any]:
         raise ExportError(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:
         raise ExportError(f"{path}:{exc.lineno}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ExportError(f"{path}: the JSON is nested too deeply to be a pyhf workspace") from None
     if not isinstance(spec, dict):
         raise ExportError(f"{path}: a pyhf workspace is a JSON object")
     return spec
@@ -466,6 +486,8 @@ def validate_workspace(spec: dict[str, Any], where: str) -> Any:
     pyhf = require_pyhf()
     try:
         return pyhf.Workspace(spec)
+    except RecursionError:
+        raise ExportError(f"{where}: nested too deeply to be a pyhf workspace") from None
     except Exception as exc:  # pyhf raises jsonschema and its own errors
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ExportError(f"{where}: not a valid pyhf workspace: {first}") from None
@@ -479,11 +501,21 @@ def export_workspace(
     modifier: str = "auto",
     lumi_fb: float = DEFAULT_LUMI_FB,
     observed: str = "nominal",
+    background_pb: float | list[float] | None = None,
+    background_name: str | None = None,
 ) -> ExportResult:
-    """A standalone pyhf workspace: one channel, the process as the sample, ``mu`` and the scale
-    modifier; yields = cross section (pb) x luminosity (1 fb^-1 = 1000 pb^-1)."""
-    if not lumi_fb > 0:
-        raise OptionError(f"the luminosity must be positive, got {lumi_fb}")
+    """A standalone pyhf workspace: one channel, the process as the sample (``mu`` and the
+    scale modifier) and a background; yields = cross section (pb) x luminosity
+    (1 fb^-1 = 1000 pb^-1).
+
+    Args:
+        background_pb: the background cross section in pb, one number or one per bin; None:
+            the placeholder (the signal's nominal yield per bin, named
+            :data:`PLACEHOLDER_BACKGROUND` unless ``background_name`` is given).
+        background_name: the background sample's name.
+    """
+    if not (math.isfinite(lumi_fb) and lumi_fb > 0):
+        raise OptionError(f"the luminosity must be a finite positive number, got {lumi_fb}")
     if observed not in OBSERVED:
         raise OptionError(f"unknown observation choice '{observed}'; choose {', '.join(OBSERVED)}")
     if not np.isfinite(template.nominal_pb).all():
@@ -494,7 +526,41 @@ def export_workspace(
     chosen = choose_band(template, band, calibration)
     kind = _modifier_type(modifier, template.n_bins)
     nominal = template.nominal_pb * lumi_fb * 1000.0
+    if not (np.isfinite(nominal).all() and (nominal > 0).all()):
+        raise OptionError(
+            f"--lumi {lumi_fb:g} fb^-1 gives yields {', '.join(f'{v:g}' for v in nominal)} for "
+            f"{template.process}: choose a luminosity that keeps them finite and positive"
+        )
     notes: list[str] = list(template.notes)
+    if background_pb is None:
+        bkg = nominal.copy()
+        bkg_name = background_name or PLACEHOLDER_BACKGROUND
+        notes.append(
+            f"background '{bkg_name}' is a placeholder (the signal's nominal yield in every bin, "
+            "s/b = 1): replace it by your own (--background PB)"
+        )
+    else:
+        values = np.atleast_1d(np.asarray(background_pb, dtype=float))
+        if values.size == 1:
+            values = np.full(template.n_bins, float(values[0]))
+        if values.size != template.n_bins or not (np.isfinite(values).all() and (values > 0).all()):
+            raise OptionError(
+                f"the background needs {template.n_bins} finite positive cross section(s) in pb, "
+                f"got {', '.join(f'{v:g}' for v in values)}"
+            )
+        bkg = values * lumi_fb * 1000.0
+        if not np.isfinite(bkg).all():
+            raise OptionError(f"--lumi {lumi_fb:g} gives infinite background yields")
+        bkg_name = background_name or "background"
+    if float(np.max(nominal + bkg)) > LARGE_YIELD:
+        notes.append(
+            f"{float(np.max(nominal + bkg)):.3g} events in a bin: pyhf's own fits lose precision "
+            "at such counts (on the MadGraph p p > j j export, `pyhf cls` with its default "
+            "scipy optimizer fails from ~7e7 events, with `--optimizer minuit` at 7e11); "
+            "`scaleuq fit-workspace` handles any count; lower --lumi for pyhf's commands"
+        )
+    if bkg_name == template.process:
+        raise OptionError(f"the background cannot be named like the process ('{bkg_name}')")
     up, dn = (
         (chosen.up_rel, chosen.down_rel) if kind == "histosys" else _inclusive(template, chosen)
     )
@@ -505,9 +571,11 @@ def export_workspace(
             raise ExportError(
                 f"{template.source} ({template.process}): no NLO prediction to observe"
             )
-        obs = template.nlo_pb * lumi_fb * 1000.0
+        obs = template.nlo_pb * lumi_fb * 1000.0 + bkg
     else:
-        obs = nominal
+        obs = nominal + bkg
+    if not np.isfinite(obs).all():
+        raise OptionError(f"--lumi {lumi_fb:g} gives infinite observations for {template.process}")
     channel = slug(template.process)
     spec = {
         "channels": [
@@ -518,12 +586,18 @@ def export_workspace(
                         "name": template.process,
                         "data": [float(v) for v in nominal],
                         "modifiers": [{"name": "mu", "type": "normfactor", "data": None}, mod],
-                    }
+                    },
+                    {"name": bkg_name, "data": [float(v) for v in bkg], "modifiers": []},
                 ],
             }
         ],
         "observations": [{"name": channel, "data": [float(v) for v in obs]}],
-        "measurements": [{"name": "scaleuq", "config": {"poi": "mu", "parameters": []}}],
+        "measurements": [
+            {
+                "name": f"scaleuq band={chosen.band}; {chosen.source}",
+                "config": {"poi": "mu", "parameters": []},
+            }
+        ],
         "version": "1.0.0",
     }
     validate_workspace(spec, f"workspace for {template.process}")
@@ -607,6 +681,8 @@ def export_pyhf(
     modifier: str = "auto",
     lumi_fb: float = DEFAULT_LUMI_FB,
     observed: str = "nominal",
+    background_pb: float | list[float] | None = None,
+    background_name: str | None = None,
     patch_into: str | None = None,
     sample: str | None = None,
     calibration: CorpusCalibration | None = None,
@@ -619,13 +695,22 @@ def export_pyhf(
     ``hwu_nlo`` and ``histogram``), or ``lhe`` (with ``lhe_nlo``). With ``patch_into`` (a
     workspace file) and ``sample`` a JSON patch is returned instead of a workspace. The
     reference and calibrated bands use ``calibration``, else the ``corpus`` files (default the
-    bundled data) calibrated with ``seed``.
+    bundled data) calibrated with ``seed``. pyhf (extra ``fit``), the seed and the luminosity
+    are checked before any input is read.
     """
+    from scaleuq.stats.fitting import check_seed
+
+    require_pyhf()
+    seed = check_seed(seed)
+    if not (math.isfinite(lumi_fb) and lumi_fb > 0):
+        raise OptionError(f"the luminosity must be a finite positive number, got {lumi_fb}")
     given = [s for s, v in (("--process", process), ("--hwu", hwu), ("--lhe", lhe)) if v]
     if len(given) != 1:
         raise OptionError("give exactly one source: --process NAME, --hwu LO.HwU or --lhe LO.lhe")
     if (patch_into is None) != (sample is None):
         raise OptionError("--patch-into and --sample go together")
+    if patch_into is not None and (background_pb is not None or background_name is not None):
+        raise OptionError("--background goes with a standalone workspace, not with --patch-into")
     if process:
         if tables:
             from scaleuq.io.tables import read_tables
@@ -656,5 +741,5 @@ def export_pyhf(
         )  # fmt: skip
     return export_workspace(
         template, band=band, calibration=calibration, modifier=modifier, lumi_fb=lumi_fb,
-        observed=observed,
+        observed=observed, background_pb=background_pb, background_name=background_name,
     )  # fmt: skip

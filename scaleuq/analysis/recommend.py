@@ -32,13 +32,55 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from scaleuq.pull.reference import ReferenceAverage, ReferenceCorrection
-    from scaleuq.stats.coverage import Calibration
+    from scaleuq.stats.coverage import Calibration, OutOfSample
 
 #: Where the default corpus and reference set come from (for the ``source`` strings).
 BUNDLED_CORPUS = "bundled:pulls (arXiv:1405.0301 a.1-a.10; arXiv:2210.15167 tri-bosons, p p > h)"
 BUNDLED_REFERENCE = "bundled:reference (arXiv:2210.15167 Table 1, QCD-only processes)"
 #: Largest downward band quoted: beyond it the cross section would reach zero.
 MAX_DOWN = 1.0
+#: Which factors multiply the band: out-of-sample (conformal, default) or in-sample quantiles.
+FACTOR_KINDS = ("out-of-sample", "in-sample")
+#: Fewest pulls of one sign for that side's own calibration (else it is extrapolated).
+MIN_SIDE_PULLS = 3
+
+
+@dataclass(frozen=True)
+class SideFactors:
+    """The factors of one direction of the band (upward: pulls t > 0; downward: t < 0).
+
+    With the directional convention a positive pull is measured against the upward band and a
+    negative one against the downward band, so each side is calibrated on the pulls of its own
+    sign. With fewer than :data:`MIN_SIDE_PULLS` of them the side is *extrapolated*: it takes
+    the factors of all |t| (and says so).
+
+    Attributes:
+        side: ``up`` or ``down``.
+        n: pulls of this sign.
+        kind: ``out-of-sample`` or ``in-sample`` (which factors are used).
+        factor_68, factor_95: the factors used for this side.
+        extrapolated: True when the side has too few pulls of its own.
+        note: one line saying where the factors come from.
+        out_of_sample_68, out_of_sample_95: :class:`~scaleuq.stats.coverage.OutOfSample` of
+            this side's pulls (None when extrapolated).
+    """
+
+    side: str
+    n: int
+    kind: str
+    factor_68: float
+    factor_95: float
+    extrapolated: bool
+    note: str
+    out_of_sample_68: OutOfSample | None
+    out_of_sample_95: OutOfSample | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        out = dict(self.__dict__)
+        for key in ("out_of_sample_68", "out_of_sample_95"):
+            out[key] = None if out[key] is None else out[key].to_dict()
+        return out
 
 
 def _opt(value: float) -> float | None:
@@ -61,6 +103,13 @@ class CorpusCalibration:
         factor_68, factor_95: :class:`~scaleuq.stats.coverage.Calibration` (factor, bootstrap
             68% interval) for 68.3% and 95.4% coverage.
         n_bootstrap, seed: bootstrap resamples and seed behind the intervals.
+        out_of_sample_68, out_of_sample_95: in-sample and leave-one-out coverage of all |t|,
+            and the out-of-sample (conformal) factors.
+        factors: which factors the recommended bands use (:data:`FACTOR_KINDS`).
+        up, down: :class:`SideFactors` of each direction.
+        tail_processes: corpus processes the reference correction flags as tail.
+        s95_without_tail: in-sample s95 without them (None with fewer than 3 pulls left).
+        s95_oos_without_tail: out-of-sample s95 without them (None likewise).
     """
 
     corpus: tuple[str, ...]
@@ -75,6 +124,25 @@ class CorpusCalibration:
     factor_95: Calibration
     n_bootstrap: int
     seed: int
+    out_of_sample_68: OutOfSample = None  # type: ignore[assignment]
+    out_of_sample_95: OutOfSample = None  # type: ignore[assignment]
+    factors: str = "out-of-sample"
+    up: SideFactors = None  # type: ignore[assignment]
+    down: SideFactors = None  # type: ignore[assignment]
+    tail_processes: tuple[str, ...] = ()
+    s95_without_tail: float | None = None
+    s95_oos_without_tail: float | None = None
+
+    def __post_init__(self) -> None:
+        """Built from pulls alone (as ``scaleuq figures`` does): the out-of-sample fields are
+        computed here (no tail processes known)."""
+        if self.out_of_sample_68 is None:
+            fields = _sample_fields(
+                np.asarray(self.pulls, float), tuple(self.processes), set(),
+                self.factor_68, self.factor_95, self.factors,
+            )  # fmt: skip
+            for key, value in fields.items():
+                object.__setattr__(self, key, value)
 
     @property
     def source(self) -> str:
@@ -106,7 +174,74 @@ class CorpusCalibration:
             "n_bootstrap": self.n_bootstrap,
             "seed": self.seed,
             "source": self.source,
+            "in_sample": {
+                "68": self.out_of_sample_68.in_sample_coverage,
+                "95": self.out_of_sample_95.in_sample_coverage,
+            },
+            "out_of_sample_68": self.out_of_sample_68.to_dict(),
+            "out_of_sample_95": self.out_of_sample_95.to_dict(),
+            "factors": self.factors,
+            "up": self.up.to_dict(),
+            "down": self.down.to_dict(),
+            "tail_processes": list(self.tail_processes),
+            "s95_without_tail": self.s95_without_tail,
+            "s95_oos_without_tail": self.s95_oos_without_tail,
         }
+
+
+def _sample_fields(
+    defined: np.ndarray,
+    processes: tuple[str, ...],
+    flagged: set[str],
+    c68: Calibration,
+    c95: Calibration,
+    factors: str,
+) -> dict[str, Any]:
+    """The in-/out-of-sample fields of :class:`CorpusCalibration` (see its attributes)."""
+    from scaleuq.stats.coverage import gaussian_coverage, out_of_sample
+
+    p95 = gaussian_coverage(2.0)
+    o68, o95 = out_of_sample(defined, c68.target), out_of_sample(defined, p95)
+    pooled = (o68.factor, o95.factor) if factors == "out-of-sample" else (c68.factor, c95.factor)
+
+    def side(name: str, sel: np.ndarray) -> SideFactors:
+        t = np.abs(defined[sel])
+        sign = "positive" if name == "up" else "negative"
+        if t.size < MIN_SIDE_PULLS:
+            return SideFactors(
+                name, int(t.size), factors, *pooled, True,
+                f"extrapolated: {t.size} {sign} pull(s) of {defined.size}; the factors of all |t| "
+                "are used", None, None,
+            )  # fmt: skip
+        s68, s95 = out_of_sample(t, c68.target), out_of_sample(t, p95)
+        used = (
+            (s68.factor, s95.factor)
+            if factors == "out-of-sample"
+            else (s68.in_sample_factor, s95.in_sample_factor)
+        )
+        note = f"calibrated on the {t.size} {sign} pulls"
+        if factors == "out-of-sample" and not s95.reached:
+            need = int(np.ceil(p95 / (1 - p95)))
+            note += (
+                f"; {t.size} pulls cannot guarantee 95.4% out of sample (needs {need}): s95 is "
+                "the largest |t|"
+            )
+        return SideFactors(name, int(t.size), factors, *used, False, note, s68, s95)
+
+    tail = tuple(p for p in processes if p in flagged)
+    rest = np.array([t for p, t in zip(processes, defined, strict=True) if p not in tail])
+    s95_rest = float(np.quantile(np.abs(rest), p95)) if rest.size >= 3 else None
+    s95_oos_rest = out_of_sample(rest, p95).factor if rest.size >= 3 else None
+    return {
+        "out_of_sample_68": o68,
+        "out_of_sample_95": o95,
+        "factors": factors,
+        "up": side("up", defined > 0),
+        "down": side("down", defined < 0),
+        "tail_processes": tail,
+        "s95_without_tail": s95_rest,
+        "s95_oos_without_tail": s95_oos_rest,
+    }
 
 
 def calibrate_corpus(
@@ -120,6 +255,7 @@ def calibrate_corpus(
     n_mode: str = "final-state",
     n_bootstrap: int = 2000,
     seed: int = 0,
+    factors: str = "out-of-sample",
 ) -> CorpusCalibration:
     """Pulls of a corpus and the factors that make its bands cover 68.3% and 95.4%.
 
@@ -132,12 +268,16 @@ def calibrate_corpus(
         convention, n_mode: as for :func:`scaleuq.pull.reference.reference_correct`.
         n_bootstrap: resamples for the intervals of the factors.
         seed: seed of the bootstrap.
+        factors: ``out-of-sample`` (default: conformal factors, which cover a new process
+            with the target probability) or ``in-sample`` (the quantiles of the corpus |t|).
     """
     from scaleuq.io.datasets import load_bundled
     from scaleuq.pull.reference import reference_correct
     from scaleuq.stats.coverage import calibrate
+    from scaleuq.stats.fitting import check_seed
     from scaleuq.stats.study import stage_pulls
 
+    seed = check_seed(seed)
     if n_bootstrap < 1:
         raise OptionError(f"--bootstrap must be at least 1, got {n_bootstrap}")
     table = load_bundled("pulls") if corpus is None else corpus
@@ -151,6 +291,10 @@ def calibrate_corpus(
     # and intervals equal those of `scaleuq fit` with the same seed
     boot_seed = int(np.random.SeedSequence(seed).spawn(2)[1].generate_state(1)[0])
     c68, c95 = calibrate(pulls, n_bootstrap=n_bootstrap, seed=boot_seed)[:2]
+    if factors not in FACTOR_KINDS:
+        raise OptionError(f"unknown factors '{factors}'; choose {', '.join(FACTOR_KINDS)}")
+    flagged = correction.table.loc[correction.table["flagged"].astype(bool), "process"]
+    extra = _sample_fields(pulls[ok], tuple(processes[ok]), set(flagged), c68, c95, factors)
     return CorpusCalibration(
         corpus=corpus_names or (("bundled:pulls",) if corpus is None else ("table",)),
         stage=stage,
@@ -165,6 +309,7 @@ def calibrate_corpus(
         factor_95=c95,
         n_bootstrap=n_bootstrap,
         seed=seed,
+        **extra,
     )
 
 
@@ -175,11 +320,13 @@ class Band:
     up: float | None
     down: float | None
 
-    def scaled(self, factor: float) -> Band:
-        """The band times ``factor`` (downward capped at :data:`MAX_DOWN`)."""
+    def scaled(self, factor: float, factor_down: float | None = None) -> Band:
+        """The band times ``factor`` (downward: times ``factor_down`` if given, capped at
+        :data:`MAX_DOWN`)."""
+        down = factor if factor_down is None else factor_down
         return Band(
             None if self.up is None else self.up * factor,
-            None if self.down is None else min(self.down * factor, MAX_DOWN),
+            None if self.down is None else min(self.down * down, MAX_DOWN),
         )
 
     def to_dict(self) -> dict[str, float | None]:
@@ -200,8 +347,10 @@ class ProcessRecommendation:
         pull, pull_ref: the pull against the raw and the reference band (None where undefined).
         reason: why the pull is undefined (None if defined).
         reference: the reference band n x <Delta sigma / (n sigma_0)>.
-        recommended_68, recommended_95: s68 and s95 times the calibrated band.
-        recommended_68_low, recommended_68_high: the 68% band with the bootstrap interval of s68.
+        recommended_68, recommended_95: the calibrated band times the factors of each side
+            (out-of-sample by default, see :class:`CorpusCalibration`).
+        recommended_68_low, recommended_68_high: the band times the bootstrap interval of the
+            in-sample s68.
         calibrated_band: which band the factors multiply (``reference`` or ``raw``).
         notes: caps and missing numbers.
     """
@@ -280,6 +429,7 @@ def recommend(
     n_mode: str = "final-state",
     n_bootstrap: int = 2000,
     seed: int = 0,
+    factors: str = "out-of-sample",
 ) -> Recommendation:
     """The raw, reference and recommended bands of every process in ``table``.
 
@@ -289,15 +439,16 @@ def recommend(
             data after the reference correction.
         table_names: names of the input files (for the sources).
         convention, n_mode: used for the default calibration and for the pulls shown.
-        n_bootstrap, seed: for the default calibration.
+        n_bootstrap, seed, factors: for the default calibration.
     """
     from scaleuq.io.datasets import load_bundled
     from scaleuq.pull.reference import reference_correct
 
     if calibration is None:
         calibration = calibrate_corpus(
-            convention=convention, n_mode=n_mode, n_bootstrap=n_bootstrap, seed=seed
-        )
+            convention=convention, n_mode=n_mode, n_bootstrap=n_bootstrap, seed=seed,
+            factors=factors,
+        )  # fmt: skip
     names = table_names or (("bundled:pulls",) if table is None else ("table",))
     table = load_bundled("pulls") if table is None else table
     correction: ReferenceCorrection = reference_correct(
@@ -306,7 +457,6 @@ def recommend(
     )  # fmt: skip
     ref = calibration.reference
     s68 = calibration.factor_68
-    s95 = calibration.factor_95
     rows = []
     for r in correction.table.itertuples(index=False):
         raw = _band(r.lo_scale_up_rel, r.lo_scale_dn_rel)
@@ -323,7 +473,13 @@ def recommend(
             notes.append(f"no {missing} LO band in the input")
         if n is None:
             notes.append("n unknown: no reference band")
-        rec = [base.scaled(f) for f in (s68.factor, s95.factor, s68.low, s68.high)]
+        up, dn = calibration.up, calibration.down
+        rec = [
+            base.scaled(up.factor_68, dn.factor_68),
+            base.scaled(up.factor_95, dn.factor_95),
+            base.scaled(s68.low),
+            base.scaled(s68.high),
+        ]
         for label, band in zip(("68%", "95%"), rec[:2], strict=True):
             if band.down is not None and band.down >= MAX_DOWN:
                 notes.append(f"{label} downward band capped at 100% (sigma would reach zero)")
@@ -357,7 +513,10 @@ def recommend(
         ),
         "factors": calibration.source,
         "recommended": (
-            f"s68 = {s68.factor:.3g} and s95 = {s95.factor:.3g} times the "
+            f"{calibration.factors} factors: upward s68 = {calibration.up.factor_68:.3g}, s95 = "
+            f"{calibration.up.factor_95:.3g} ({calibration.up.note}); downward s68 = "
+            f"{calibration.down.factor_68:.3g}, s95 = {calibration.down.factor_95:.3g} "
+            f"({calibration.down.note}); times the "
             f"{'reference' if calibration.stage == 'after' else 'raw'} band; downward capped at 100%"
         ),
     }
@@ -372,6 +531,7 @@ def calibration_from_files(
     n_mode: str = "final-state",
     n_bootstrap: int = 2000,
     seed: int = 0,
+    factors: str = "out-of-sample",
 ) -> CorpusCalibration:
     """:func:`calibrate_corpus` on corpus files (``()``: the bundled data)."""
     table = None
@@ -381,7 +541,7 @@ def calibration_from_files(
         table = read_tables(list(corpus))
     return calibrate_corpus(
         table, corpus_names=tuple(corpus) or None, stage=stage, convention=convention,
-        n_mode=n_mode, n_bootstrap=n_bootstrap, seed=seed,
+        n_mode=n_mode, n_bootstrap=n_bootstrap, seed=seed, factors=factors,
     )  # fmt: skip
 
 
@@ -394,11 +554,17 @@ def recommend_files(
     n_mode: str = "final-state",
     n_bootstrap: int = 2000,
     seed: int = 0,
+    factors: str = "out-of-sample",
 ) -> Recommendation:
     """:func:`recommend` for table files (``()``: every bundled process) against a corpus."""
+    from scaleuq.stats.fitting import check_seed
+
+    check_seed(seed)
+    if factors not in FACTOR_KINDS:
+        raise OptionError(f"unknown factors '{factors}'; choose {', '.join(FACTOR_KINDS)}")
     calibration = calibration_from_files(
         corpus, stage=stage, convention=convention, n_mode=n_mode, n_bootstrap=n_bootstrap,
-        seed=seed,
+        seed=seed, factors=factors,
     )  # fmt: skip
     table = None
     if tables:

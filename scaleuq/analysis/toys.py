@@ -22,6 +22,19 @@ lo^(-alpha) (alpha < 0) (pyhf's default normsys interpolation, code1) and a cons
 ``gauss``, ``student-t``, ``cauchy``
                 hi/lo = 1 +- the reference band, the constraint fitted to the symmetrised
                 pulls (:mod:`scaleuq.analysis.constraints`), as ``scaleuq fit-workspace`` does.
+``student-t-toys``, ``cauchy-toys``
+                the same, but mu is covered when -2 ln L ratio is below thresholds calibrated on
+                pseudo-experiments of the constraint's own model (``fit-workspace --intervals
+                toys``): per corpus process, alpha is drawn from the constraint (clipped to the
+                fit range), the count from Poisson(b + s0 f(alpha)), and the thresholds are the
+                68.3%/95.4% quantiles of the ratio at mu = 1 (``n_calibration`` draws).
+
+In-sample and out-of-sample. The *in-sample* table draws the truth from a model fitted to the
+same pulls that set s68 and the constraint scales, so it partly restates the fit. The
+*out-of-sample* table (leave-one-out over the corpus processes) takes each process in turn,
+calibrates every method (s68, constraint fits, toy thresholds) on the other n - 1 pulls, and
+uses the held-out process's *actual* pull as the truth (no fitted truth model); its
+pseudo-experiments (``n_toys / n`` per process) vary only the Poisson count.
 
 mu is covered at 68.3% (95.4%) when the profile-likelihood ratio -2 ln [L(1)/L(mu_hat)] is
 below 1 (3.84), as in the profile-likelihood intervals of ``fit-workspace``; mu is bounded to
@@ -47,7 +60,9 @@ if TYPE_CHECKING:
     from scaleuq.pull.reference import ReferenceCorrection
 
 #: The methods compared, in order.
-METHODS = ("raw", "calibrated", "gauss", "student-t", "cauchy")
+METHODS = ("raw", "calibrated", "gauss", "student-t", "cauchy", "student-t-toys", "cauchy-toys")
+#: Methods whose thresholds come from pseudo-experiments of their constraint.
+TOY_METHODS = {"student-t-toys": "student-t", "cauchy-toys": "cauchy"}
 #: Truth models that can be drawn from (pull-distribution models).
 TRUTH_MODELS = ("best-aic", "gauss", "student_t", "cauchy")
 MU_MAX = 10.0
@@ -94,6 +109,11 @@ class ToyCoverage:
         processes: the corpus processes drawn from.
         constraints: the fitted constraints, by name.
         notes: simplifications taken.
+        out_of_sample: leave-one-out coverage per method (module docstring), or () when not
+            computed.
+        n_calibration: pseudo-experiments per process behind the toy thresholds.
+        thresholds: median over the corpus processes of the toy thresholds (68, 95) of each
+            toy method.
     """
 
     methods: tuple[MethodCoverage, ...]
@@ -108,10 +128,14 @@ class ToyCoverage:
     processes: tuple[str, ...]
     constraints: dict[str, Constraint]
     notes: tuple[str, ...]
+    out_of_sample: tuple[MethodCoverage, ...] = ()
+    n_calibration: int = 0
+    thresholds: dict[str, tuple[float, float]] | None = None
 
-    def of(self, method: str) -> MethodCoverage:
-        """The coverage of one method."""
-        return next(m for m in self.methods if m.method == method)
+    def of(self, method: str, sample: str = "in-sample") -> MethodCoverage:
+        """The coverage of one method, ``in-sample`` or ``out-of-sample``."""
+        rows = self.methods if sample == "in-sample" else self.out_of_sample
+        return next(m for m in rows if m.method == method)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe representation."""
@@ -128,6 +152,11 @@ class ToyCoverage:
             "processes": list(self.processes),
             "constraints": {k: v.to_dict() for k, v in self.constraints.items()},
             "notes": list(self.notes),
+            "out_of_sample": [asdict(m) for m in self.out_of_sample],
+            "n_calibration": self.n_calibration,
+            "thresholds": None
+            if self.thresholds is None
+            else {k: list(v) for k, v in self.thresholds.items()},
         }
 
 
@@ -206,6 +235,36 @@ def _profile_q(
     return 2 * np.maximum(q1 - q0, 0.0)
 
 
+def _threshold_toys(
+    rng: np.random.Generator,
+    s0: float,
+    b: float,
+    hi: float,
+    lo: float,
+    constraint: Constraint,
+    limit: float,
+    n_cal: int,
+) -> tuple[float, float]:
+    """Thresholds of -2 ln L ratio at mu = 1 from the constraint's own pseudo-experiments."""
+    alpha = np.clip(constraint.sample(rng, n_cal), -limit, limit)
+    f = np.where(alpha >= 0, hi**alpha, lo ** (-alpha))
+    counts = rng.poisson(np.minimum(b + s0 * f, 1e15))  # far-tail draws: numpy's limit
+    q = _profile_q(counts, s0, b, np.full((n_cal, 1), hi), np.full((n_cal, 1), lo), constraint,
+                   limit)  # fmt: skip
+    return float(np.quantile(q, 0.682689492137086)), float(np.quantile(q, 0.9544997361036416))
+
+
+def _coverage_row(method: str, text: str, q: np.ndarray, k: np.ndarray) -> MethodCoverage:
+    """Coverage with per-toy thresholds k (n, 2)."""
+    from scaleuq.stats.coverage import clopper_pearson
+
+    n = q.size
+    k68, k95 = int(np.sum(q <= k[:, 0])), int(np.sum(q <= k[:, 1]))
+    (l68, l95), (h68, h95) = clopper_pearson(np.array([k68, k95]), np.array([n, n]))
+    return MethodCoverage(method, text, n, k68, k95, k68 / n, k95 / n, float(l68), float(h68),
+                          float(l95), float(h95))  # fmt: skip
+
+
 def _draw_truth(
     rng: np.random.Generator, model: Any, theta: dict[str, float], size: int
 ) -> np.ndarray:
@@ -222,6 +281,8 @@ def coverage_toys(
     truth_model: str = "best-aic",
     seed: int = 0,
     chunk: int = 250,
+    n_calibration: int = 300,
+    out_of_sample: bool = True,
 ) -> ToyCoverage:
     """The coverage of mu at 68.3% and 95.4% for each method (see the module docstring).
 
@@ -234,16 +295,20 @@ def coverage_toys(
         truth_model: the pull model the true shifts are drawn from, or ``best-aic``.
         seed: seed of every random step.
         chunk: pseudo-experiments per vectorised block (memory).
+        n_calibration: pseudo-experiments per corpus process for the toy thresholds.
+        out_of_sample: also compute the leave-one-out table (module docstring).
     """
     from scaleuq.analysis.recommend import calibrate_corpus
     from scaleuq.io.datasets import load_bundled
     from scaleuq.pull.reference import reference_correct
-    from scaleuq.stats.coverage import clopper_pearson
-    from scaleuq.stats.fitting import fit_model
+    from scaleuq.stats.fitting import check_seed, fit_model
     from scaleuq.stats.models import get_model
 
+    seed = check_seed(seed)
     if n_toys < 10:
         raise OptionError(f"n_toys must be at least 10, got {n_toys}")
+    if n_calibration < 20:
+        raise OptionError(f"n_calibration must be at least 20, got {n_calibration}")
     if not (signal > 0 and background >= 0):
         raise OptionError("the signal must be positive and the background non-negative")
     if truth_model not in TRUTH_MODELS:
@@ -290,7 +355,8 @@ def coverage_toys(
     raw_up = np.where(np.isfinite(raw_up), raw_up, raw_dn)
     raw_dn = np.where(np.isfinite(raw_dn), raw_dn, raw_up)
 
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    seeds = np.random.SeedSequence(seed).spawn(3)
+    rng = np.random.default_rng(seeds[0])
     which = rng.integers(0, len(processes), size=n_toys)
     t = _draw_truth(rng, model, truth, n_toys)
     redrawn = 0
@@ -314,6 +380,21 @@ def coverage_toys(
     for name in ("gauss", "student-t", "cauchy"):
         c = constraints[name]
         setups[name] = (1 + ref_up, 1 - ref_dn, c, f"reference band, {c.label()}")
+    for name, base in TOY_METHODS.items():
+        c = constraints[base]
+        setups[name] = (1 + ref_up, 1 - ref_dn, c, f"reference band, {c.label()}, toy thresholds")
+    # toy thresholds per corpus process (the band differs between processes)
+    cal_rng = np.random.default_rng(seeds[1])
+    per_process: dict[str, np.ndarray] = {}
+    for name, base in TOY_METHODS.items():
+        c = constraints[base]
+        limit = max(5.0, 3 * c.interval(0.9973))
+        per_process[name] = np.array([
+            _threshold_toys(cal_rng, signal, background, 1 + ref_up[j],
+                            max(1 - ref_dn[j], LO_FLOOR), c, limit, n_calibration)
+            for j in range(len(processes))
+        ])  # fmt: skip
+    wilks = np.tile([Q68, Q95], (n_toys, 1))
     rows = []
     for method in METHODS:
         hi_all, lo_all, constraint, text = setups[method]
@@ -326,23 +407,17 @@ def coverage_toys(
             )
             for i in range(0, n_toys, chunk)
         ])  # fmt: skip
-        k68, k95 = int(np.sum(q <= Q68)), int(np.sum(q <= Q95))
-        (l68, l95), (h68, h95) = clopper_pearson(np.array([k68, k95]), np.array([n_toys, n_toys]))
-        rows.append(
-            MethodCoverage(
-                method,
-                text,
-                n_toys,
-                k68,
-                k95,
-                k68 / n_toys,
-                k95 / n_toys,
-                float(l68),
-                float(h68),
-                float(l95),
-                float(h95),
-            )
-        )
+        k = per_process[method][which] if method in per_process else wilks
+        rows.append(_coverage_row(method, text, q, k))
+    thresholds = {
+        m: (float(np.median(v[:, 0])), float(np.median(v[:, 1]))) for m, v in per_process.items()
+    }
+    oos: tuple[MethodCoverage, ...] = ()
+    if out_of_sample:
+        oos = _leave_one_out(
+            calibration, frame, raw_up, raw_dn, n, signal, background, n_toys, n_calibration,
+            seeds[2], notes,
+        )  # fmt: skip
     return ToyCoverage(
         methods=tuple(rows),
         truth_model=chosen,
@@ -356,4 +431,72 @@ def coverage_toys(
         processes=processes,
         constraints=constraints,
         notes=tuple(notes),
+        out_of_sample=oos,
+        n_calibration=n_calibration,
+        thresholds=thresholds,
     )
+
+
+def _leave_one_out(
+    calibration: CorpusCalibration,
+    frame: Any,
+    raw_up: np.ndarray,
+    raw_dn: np.ndarray,
+    n: np.ndarray,
+    signal: float,
+    background: float,
+    n_toys: int,
+    n_calibration: int,
+    seed: np.random.SeedSequence,
+    notes: list[str],
+) -> tuple[MethodCoverage, ...]:
+    """Leave-one-out coverage: each corpus process's actual pull as the truth, every method
+    calibrated on the other pulls (module docstring)."""
+    from scaleuq.stats.coverage import CL
+
+    rng = np.random.default_rng(seed)
+    pulls = np.asarray(calibration.pulls, float)
+    names = list(frame["process"])
+    rows_of = [names.index(p) for p in calibration.processes]
+    per = max(n_toys // len(rows_of), 20)
+    ref_up = n * calibration.reference.per_particle_up
+    ref_dn = n * calibration.reference.per_particle_dn
+    q_all: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
+    k_all: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
+    skipped = 0
+    for i, row in enumerate(rows_of):
+        t = pulls[i]
+        delta = ref_up[row] if t > 0 else ref_dn[row]
+        if not 1 + t * delta > 0:
+            skipped += 1
+            continue
+        others = np.delete(pulls, i)
+        s68 = float(np.quantile(np.abs(others), CL))
+        cons = fit_constraints(others, ("gauss", "student-t", "cauchy"), source="leave-one-out")
+        counts = rng.poisson(background + signal * (1 + t * delta), size=per)
+        hi_ref, lo_ref = 1 + ref_up[row], max(1 - ref_dn[row], LO_FLOOR)
+        setups = {
+            "raw": (1 + raw_up[row], max(1 - raw_dn[row], LO_FLOOR), UNIT_GAUSS),
+            "calibrated": (1 + s68 * ref_up[row], max(1 - s68 * ref_dn[row], LO_FLOOR), UNIT_GAUSS),
+            **{m: (hi_ref, lo_ref, cons[m]) for m in ("gauss", "student-t", "cauchy")},
+            **{m: (hi_ref, lo_ref, cons[b]) for m, b in TOY_METHODS.items()},
+        }
+        for method, (hi, lo, c) in setups.items():
+            limit = max(5.0, 3 * c.interval(0.9973))
+            q = _profile_q(counts, signal, background, np.full((per, 1), hi), np.full((per, 1), lo),
+                           c, limit)  # fmt: skip
+            if method in TOY_METHODS:
+                k = _threshold_toys(rng, signal, background, hi, lo, c, limit, n_calibration)
+            else:
+                k = (Q68, Q95)
+            q_all[method].append(q)
+            k_all[method].append(np.tile(k, (per, 1)))
+    if skipped:
+        notes.append(f"leave-one-out: {skipped} processes skipped (non-positive true signal)")
+    return tuple(
+        _coverage_row(
+            m, f"leave-one-out, {len(rows_of) - skipped} processes x {per} Poisson draws",
+            np.concatenate(q_all[m]), np.concatenate(k_all[m]),
+        )
+        for m in METHODS
+    )  # fmt: skip

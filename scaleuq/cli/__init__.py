@@ -16,6 +16,7 @@ from scaleuq.cli import analysis, core, series
 from scaleuq.cli.decorrelation import decorrelation
 from scaleuq.cli.differential import differential
 from scaleuq.cli.ingest import ingest
+from scaleuq.cli.nanoaod import ingest_nanoaod
 from scaleuq.cli.reweight import reweight_command
 
 __all__ = ["main"]
@@ -68,12 +69,13 @@ main.add_command(core.reference_correct)
 main.add_command(core.fit_command)
 main.add_command(core.figures_command)
 main.add_command(core.datasets)
+ingest.add_command(ingest_nanoaod)
 main.add_command(ingest)
 main.add_command(differential)
 main.add_command(decorrelation)
 main.add_command(series.series)
 main.add_command(series.validate_covariance)
-main.add_command(series.mhou)
+main.add_command(series.mhou_command)
 main.add_command(analysis.recommend)
 main.add_command(analysis.export)
 main.add_command(analysis.fit_workspace)

@@ -14,11 +14,6 @@ from typing import Any
 import click
 
 from scaleuq._version import __version__
-from scaleuq.choices import (
-    CONVENTIONS,
-    FORMATS,
-    N_MODES,
-)
 
 #: Parameters that name what a command writes; every other path parameter is an input.
 OUTPUT_PARAMS = frozenset({"output", "output_dir", "figure_dir", "differential_output"})
@@ -119,78 +114,6 @@ def emit(text: str, output: str | None, inputs: tuple[str, ...] = ()) -> None:
         click.echo(text, nl=False)
 
 
-def pull_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by every command that computes pulls."""
-    options = [
-        click.argument("tables", nargs=-1, type=click.Path(dir_okay=False)),
-        click.option(
-            "--convention",
-            type=click.Choice(CONVENTIONS),
-            default="directional",
-            show_default=True,
-            help="Which LO variation is Δσ: directional = up if σ_NLO > σ_LO else down "
-            "(Ghosh et al.); symmetric = mean; upper; lower; max.",
-        ),
-        click.option(
-            "--include-pdf", is_flag=True, help="Add the LO PDF uncertainty in quadrature."
-        ),
-        click.option(
-            "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
-        ),
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(),  # checked by scaleuq.util.paths: exit 1 with one line
-            help="Write here (atomically) instead of stdout; never over an input, a "
-            "directory, a symbolic link or a special file.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def reference_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--reference``, ``--reference-select`` and ``--n-mode``: the reference-process
-    correction's choices, the same for every command that computes it."""
-    options = [
-        click.option(
-            "--reference",
-            "reference_path",
-            type=click.Path(dir_okay=False),
-            help="Table of reference processes [default: the bundled QCD table of Ghosh et al.].",
-        ),
-        click.option(
-            "--reference-select",
-            metavar="EXPR",
-            help="Take the reference set from the input TABLES with a selection, e.g. "
-            "\"process_class == 'qcd' and n_final <= 3\" (comparisons == != < <= > >=, "
-            "in [...], and/or/not, parentheses; shortcut: qcd). Never evaluated as Python.",
-        ),
-        click.option(
-            "--n-mode",
-            type=click.Choice(N_MODES),
-            default="final-state",
-            show_default=True,
-            help="Count n as final-state particles (as published) or as the LO power of alpha_s.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def load_input(tables: tuple[str, ...]) -> Any:
-    """The user's tables, or every bundled table with LO and NLO information."""
-    if tables:
-        from scaleuq.io.tables import read_tables
-
-        return read_tables(list(tables))
-    from scaleuq.io.datasets import load_bundled
-
-    return load_bundled("pulls")
-
-
 def meta(command: str, tables: tuple[str, ...], **options: Any) -> dict[str, Any]:
     """The provenance block put at the top of JSON output."""
     return {
@@ -199,3 +122,20 @@ def meta(command: str, tables: tuple[str, ...], **options: Any) -> dict[str, Any
         "inputs": list(tables) or ["bundled:pulls"],
         "options": options,
     }
+
+
+def emit_table(
+    result: Any, fmt: str, output: str | None, info: dict[str, Any], inputs: tuple[str, ...] = ()
+) -> None:
+    """An ingest result's table as CSV (with its ``source`` column) or JSON (rows, runs,
+    warnings), to ``output`` (atomically, in the chosen format; never over one of ``inputs``)
+    or stdout."""
+    from scaleuq.util.jsonio import dumps
+
+    if fmt == "json":
+        text = dumps({**info, **result.to_dict()})
+    else:
+        table = result.table.drop(columns=["dataset"])
+        keep = [c for c in table.columns if c in ("process", "n_final") or table[c].notna().any()]
+        text = table[keep].to_csv(index=False, float_format="%.10g")
+    emit(text, output, inputs)

@@ -41,7 +41,15 @@ def _corpus_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--bootstrap", "n_bootstrap", type=click.IntRange(min=1), default=2000, show_default=True
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--factors",
+    type=click.Choice(("out-of-sample", "in-sample")),
+    default="out-of-sample",
+    show_default=True,
+    help="Calibration factors of the recommended bands: conformal (cover a new process) or the "
+    "quantiles of the corpus |t| (cover the corpus itself).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
 @handle_errors
@@ -52,6 +60,7 @@ def recommend(
     convention: str,
     n_mode: str,
     n_bootstrap: int,
+    factors: str,
     seed: int,
     fmt: str,
     output: str | None,
@@ -62,10 +71,10 @@ def recommend(
 
     result = recommend_files(
         tables, corpus=corpus, stage=stage, convention=convention, n_mode=n_mode,
-        n_bootstrap=n_bootstrap, seed=seed,
+        n_bootstrap=n_bootstrap, seed=seed, factors=factors,
     )  # fmt: skip
     options = dict(corpus=list(corpus), stage=stage, convention=convention, n_mode=n_mode,
-                   bootstrap=n_bootstrap, seed=seed)  # fmt: skip
+                   bootstrap=n_bootstrap, factors=factors, seed=seed)  # fmt: skip
     text = render_recommendation(result, fmt, meta("recommend", tables, **options))
     emit(text, output, inputs=(*tables, *corpus))
 
@@ -120,11 +129,19 @@ def export() -> None:
     help="Observations of a standalone workspace: the nominal yields or the NLO prediction.",
 )
 @click.option(
+    "--background",
+    "background_pb",
+    type=float,
+    help="Background cross section in pb (each bin) of the standalone workspace; default a "
+    "placeholder sample with the signal's yield (s/b = 1).",
+)
+@click.option("--background-name", help="Name of the background sample (default: 'background').")
+@click.option(
     "--patch-into", type=click.Path(dir_okay=False), help="Write a JSON patch for this workspace."
 )
 @click.option("--sample", help="The sample of --patch-into that gets the modifier.")
 @_corpus_option
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
 @handle_errors
 def export_pyhf(
@@ -141,6 +158,8 @@ def export_pyhf(
     modifier: str,
     lumi_fb: float,
     observed: str,
+    background_pb: float | None,
+    background_name: str | None,
     patch_into: str | None,
     sample: str | None,
     corpus: tuple[str, ...],
@@ -155,7 +174,8 @@ def export_pyhf(
     result = run(
         tables=tables, process=process, hwu=hwu, hwu_nlo=hwu_nlo, histogram=histogram, lhe=lhe,
         lhe_nlo=lhe_nlo, n_final=n_final, envelope=envelope, band=band, modifier=modifier,
-        lumi_fb=lumi_fb, observed=observed, patch_into=patch_into, sample=sample,
+        lumi_fb=lumi_fb, observed=observed, background_pb=background_pb,
+        background_name=background_name, patch_into=patch_into, sample=sample,
         corpus=corpus, seed=seed,
     )  # fmt: skip
     inputs = tuple(p for p in (hwu, hwu_nlo, lhe, lhe_nlo, patch_into) if p)
@@ -175,23 +195,41 @@ def export_pyhf(
 @click.option(
     "--band",
     type=click.Choice(_BANDS),
-    default="reference",
+    default=None,
+    help="The band the workspace's scale nuisances are in units of (default: the band the "
+    "workspace records, as `export pyhf` writes it, else reference; a mismatch is an error).",
+)
+@click.option(
+    "--intervals",
+    type=click.Choice(("wilks", "toys")),
+    default="wilks",
     show_default=True,
-    help="The band the workspace's scale nuisances are in units of (as exported).",
+    help="wilks: Delta(-2lnL) = 1, 3.84; toys: thresholds from pseudo-experiments at the best "
+    "fit for the student-t and cauchy constraints (Wilks under-covers for heavy tails).",
+)
+@click.option(
+    "--toys",
+    "n_toys",
+    type=click.IntRange(min=20),
+    default=300,
+    show_default=True,
+    help="Pseudo-experiments per heavy-tailed constraint (--intervals toys).",
 )
 @click.option(
     "--nuisance", "nuisances", multiple=True, help="Scale nuisance (default: every 'scale_*')."
 )
 @click.option("--measurement", help="Measurement of the workspace (default: its first).")
 @_corpus_option
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
 @handle_errors
 def fit_workspace(
     workspace: str,
     constraints: tuple[str, ...],
-    band: str,
+    band: str | None,
+    intervals: str,
+    n_toys: int,
     nuisances: tuple[str, ...],
     measurement: str | None,
     corpus: tuple[str, ...],
@@ -205,9 +243,11 @@ def fit_workspace(
 
     result = run(
         workspace, constraints=constraints or tuple(_CONSTRAINTS), band=band,
-        nuisances=nuisances or None, measurement=measurement, corpus=corpus, seed=seed,
+        nuisances=nuisances or None, measurement=measurement, corpus=corpus, intervals=intervals,
+        n_toys=n_toys, seed=seed,
     )  # fmt: skip
-    options = dict(constraints=list(constraints or _CONSTRAINTS), band=band, nuisances=list(nuisances),
+    options = dict(constraints=list(constraints or _CONSTRAINTS), band=band, intervals=intervals,
+                   toys=n_toys, nuisances=list(nuisances),
                    measurement=measurement, corpus=list(corpus), seed=seed)  # fmt: skip
     text = render_workspace_fit(result, fmt, meta("fit-workspace", (workspace,), **options))
     emit(text, output, inputs=(workspace, *corpus))

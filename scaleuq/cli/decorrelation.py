@@ -1,13 +1,41 @@
-"""``scaleuq decorrelation ...``: the decorrelation-danger study."""
+"""``scaleuq decorrelation ...``: the decorrelation-danger study.
+
+Every command that runs Pythia, FastJet, torch or Minuit does so inside
+:func:`scaleuq.util.quiet.stdout_to_stderr`, so that stdout carries only the table or JSON; the
+library entry points check the extras they need (:func:`scaleuq.decorrelation.api.
+require_extras`) before any work; progress bars and lines go to stderr and stop with
+``scaleuq --quiet``.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from scaleuq.cli._common import emit, exit_on_failures, handle_errors, meta
+from scaleuq.cli.options import RegistryList
+
+
+def _quiet() -> bool:
+    """Whether ``scaleuq --quiet`` was given (only errors on stderr)."""
+    return bool(click.get_current_context().find_root().params.get("quiet"))
+
+
+def _say(message: str) -> None:
+    """A progress or information line on stderr, unless --quiet."""
+    if not _quiet():
+        click.echo(message, err=True)
+
+
+def _processes(jobs: int, workers: int | None) -> int | None:
+    """Generation processes: --jobs (0 = every core), or the deprecated --workers."""
+    if workers is not None:
+        click.echo("scaleuq: warning: --workers is deprecated, use --jobs", err=True)
+        return workers
+    return None if jobs == 0 else jobs
 
 
 @click.group()
@@ -15,7 +43,10 @@ def decorrelation() -> None:
     """The decorrelation-danger study (Ghosh & Nachman, arXiv:2109.08159)."""
 
 
-def _bar_progress(label: str) -> Any:
+def _bar_progress(label: str) -> Callable[[str, int, int], None] | None:
+    """A progress bar per process on stderr (None with --quiet)."""
+    if _quiet():
+        return None
     state: dict[str, Any] = {}
 
     def progress(process: str, done: int, total: int) -> None:
@@ -32,6 +63,28 @@ def _bar_progress(label: str) -> Any:
     return progress
 
 
+_WORKERS = click.option(
+    "--workers", type=click.IntRange(1), hidden=True, help="Deprecated spelling of --jobs."
+)
+#: --jobs and --scheduler with the meaning and default of :mod:`scaleuq.cli.options`, for
+#: the generation's chunks.
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Generation processes at once (chunks of 1,000 events); 0 = every core.",
+)
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Generate one chunk of 1,000 events per task on this Dask scheduler "
+    '(tcp://host:8786; pip install "scaleuq[dask]"; the workers need scaleuq[mc]).',
+)
+
+
 @decorrelation.command("generate")
 @click.option(
     "--events",
@@ -44,24 +97,52 @@ def _bar_progress(label: str) -> Any:
 @click.option(
     "--output-dir", "-d", type=click.Path(file_okay=False), default="samples", show_default=True
 )
-@click.option("--workers", type=click.IntRange(1), help="Processes [default: all cores].")
+@jobs_option
+@scheduler_option
+@_WORKERS
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @handle_errors
-def decorrelation_generate(events: int, seed: int, output_dir: str, workers: int | None) -> None:
-    """Generate t-channel single top and W+jets with Pythia 8 (reused when already on disk)."""
-    from scaleuq.decorrelation.study import generate_samples
+def decorrelation_generate(
+    events: int, seed: int, output_dir: str, jobs: int, scheduler: str | None,
+    workers: int | None, fmt: str,
+) -> None:  # fmt: skip
+    """Generate t-channel single top and W+jets with Pythia 8 (reused when already on disk).
 
-    signal, background, paths = generate_samples(
-        events,
-        4 * events,
-        seed=seed,
-        directory=output_dir,
-        progress=_bar_progress("generating"),
-        workers=workers,
-    )
+    The events are generated in chunks of 1,000 with seeds fixed by --seed: --jobs N
+    processes, or one task per chunk on a Dask cluster (--scheduler), give the same samples as
+    one process.
+    """
+    from scaleuq.decorrelation.api import decorrelation_generate as generate
+    from scaleuq.util.quiet import stdout_to_stderr
+
+    with stdout_to_stderr():
+        signal, background, paths = generate(
+            events, seed=seed, directory=output_dir, workers=_processes(jobs, workers),
+            scheduler=scheduler, progress=_bar_progress("generating"),
+        )  # fmt: skip
+    summary = []
     for sample, path in zip((signal, background), paths, strict=True):
         m = sample.meta
+        summary.append(
+            {"path": str(path), "process": m["process"], "n_selected": len(sample),
+             "n_generated": m["n_generated"], "sigma_pb": m["sigma_pb"],
+             "sigma_err_pb": m["sigma_err_pb"], "seconds": m.get("seconds")}
+        )  # fmt: skip
+    if fmt == "json":
+        from scaleuq.report.render import dumps
+
+        info = meta(
+            "decorrelation generate", (), events=events, seed=seed, output_dir=output_dir,
+            jobs=jobs, scheduler=scheduler,
+        )  # fmt: skip
+        click.echo(dumps({**info, "samples": summary}), nl=False)
+        return
+    for row in summary:
         click.echo(
-            f"{path}: {len(sample)} selected of {m['n_generated']} events, sigma = {m['sigma_pb']:.4g} +- {m['sigma_err_pb']:.2g} pb"
+            f"{row['path']}: {row['n_selected']} selected of {row['n_generated']} events, "
+            f"sigma = {row['sigma_pb']:.4g} +- {row['sigma_err_pb']:.2g} pb"
         )
 
 
@@ -70,17 +151,29 @@ def decorrelation_generate(events: int, seed: int, output_dir: str, workers: int
     "--quick",
     "size",
     flag_value="quick",
-    help="Small samples and networks (about 2 minutes on 2 cores).",
+    default=True,
+    help="Small samples and networks (a few minutes on 2 cores) [default].",
 )
-@click.option("--medium", "size", flag_value="medium", help="15k + 60k generated events.")
 @click.option(
-    "--full", "size", flag_value="full", default=True, help="50k + 200k generated events [default]."
+    "--medium",
+    "size",
+    flag_value="medium",
+    help="The full settings on 30k + 120k generated events (about 40 min of generation on 2 "
+    "cores, then about 20 min).",
+)
+@click.option(
+    "--full",
+    "size",
+    flag_value="full",
+    help="50k + 200k generated events, 5 trainings per row (about an hour of generation on 2 "
+    "cores, then about 30 min; --jobs or --scheduler spread the generation).",
 )
 @click.option(
     "--methods",
+    type=RegistryList("scaleuq.decorrelation.methods", "METHODS"),
     default="baseline,adversarial,disco,aware",
     show_default=True,
-    help="Comma-separated methods: baseline, adversarial, disco, aware.",
+    help="Comma-separated decorrelation methods (any registered one).",
 )
 @click.option(
     "--signal",
@@ -116,9 +209,9 @@ def decorrelation_generate(events: int, seed: int, output_dir: str, workers: int
     show_default=True,
     help="torch intra-op threads (one is fastest for these small networks on a busy machine).",
 )
-@click.option(
-    "--workers", type=click.IntRange(1), help="Generation processes [default: all cores]."
-)
+@jobs_option
+@scheduler_option
+@_WORKERS
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -134,34 +227,71 @@ def decorrelation_generate(events: int, seed: int, output_dir: str, workers: int
 )
 @handle_errors
 def decorrelation_run(
-    size: str, methods: str, signal_path: str | None, background_path: str | None,
+    size: str, methods: tuple[str, ...], signal_path: str | None, background_path: str | None,
     nlo_path: str | None, seed: int, samples_dir: str | None, device: str, threads: int,
-    workers: int | None, fmt: str, output: str | None, output_dir: str | None, figure_dir: str | None,
+    jobs: int, scheduler: str | None, workers: int | None, fmt: str, output: str | None,
+    output_dir: str | None, figure_dir: str | None,
 ) -> None:  # fmt: skip
     """Train each method (and strength lambda): LO scale band, distance to higher order, and the
-    profile-likelihood verdict (sigma_mu and the pull on higher-order data)."""
+    profile-likelihood verdict (sigma_mu and the pull on higher-order data).
+
+    The quick run is the default; --medium and --full are the long ones (the expected time is
+    printed on stderr before they start). Paths in the JSON are as given on the command line.
+    """
+    import os
     from pathlib import Path
 
     from scaleuq.decorrelation.api import run_decorrelation
+    from scaleuq.decorrelation.study import SIZES, expected_seconds, sample_path
+    from scaleuq.util.quiet import stdout_to_stderr
 
     figures = figure_dir or output_dir
     cache = samples_dir or (str(Path(output_dir) / "samples") if output_dir else "samples")
-    run = run_decorrelation(
-        size=size, methods=tuple(m.strip() for m in methods.split(",") if m.strip()),
-        signal=signal_path, background=background_path, nlo_background=nlo_path,
-        samples_dir=cache, seed=seed, device=device, threads=threads, workers=workers,
-        progress=lambda m: click.echo(m, err=True), generation_progress=_bar_progress("generating"),
-    )  # fmt: skip
+    processes = _processes(jobs, workers)
+    if size in SIZES:
+        from scaleuq.decorrelation.generate import GenConfig
+
+        config = SIZES[size]
+        cached = signal_path is not None or all(
+            sample_path(Path(cache), p, n, seed, GenConfig()).is_file()
+            for p, n in (("single_top", config.n_signal), ("wjets", config.n_background))
+        )
+        n_proc = processes or os.cpu_count() or 1
+        gen_s, study_s = expected_seconds(
+            config, methods=methods, generate=not cached, workers=1 if scheduler else n_proc
+        )
+        where = f"one task per chunk on {scheduler}" if scheduler else f"{n_proc} process(es)"
+        gen_text = (
+            "samples cached" if cached
+            else f"generation about {gen_s / 60:.0f} min at one free core per process, {where}"
+        )  # fmt: skip
+        _say(
+            f"decorrelation run --{size}: expected about {(gen_s + study_s) / 60:.0f} min on an "
+            f"unloaded machine ({gen_text}; study about {study_s / 60:.0f} min)"
+        )
+    with stdout_to_stderr():
+        run = run_decorrelation(
+            size=size, methods=methods,
+            signal=signal_path, background=background_path, nlo_background=nlo_path,
+            samples_dir=cache, seed=seed, device=device, threads=threads, workers=processes,
+            scheduler=scheduler, progress=None if _quiet() else (lambda m: click.echo(m, err=True)),
+            generation_progress=_bar_progress("generating"),
+        )  # fmt: skip
     info = meta(
-        "decorrelation run", run.inputs, size=size, methods=methods, seed=seed, device=device,
-        threads=threads, samples_dir=cache, output_dir=figures,
+        "decorrelation run", run.inputs, size=size, methods=",".join(methods), seed=seed,
+        device=device, threads=threads, jobs=jobs, scheduler=scheduler, samples_dir=cache,
+        output_dir=figures,
     )  # fmt: skip
     payload = {**info, **run.to_dict()}
     if figures:
         from scaleuq.report.plot_decorrelation import save_decorrelation
 
-        for p in save_decorrelation(run.result, Path(figures) / f"decorrelation_{size}", payload):
-            click.echo(f"wrote {p}", err=True)
+        with stdout_to_stderr():
+            written = save_decorrelation(
+                run.result, Path(figures) / f"decorrelation_{size}", payload
+            )
+        for p in written:
+            _say(f"wrote {p}")
     if fmt == "json":
         from scaleuq.report.render import dumps
 
@@ -253,8 +383,10 @@ def decorrelation_from_lhe(
 def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt: str) -> None:
     """Scale weights vs samples regenerated at the varied scales (hard process only)."""
     from scaleuq.decorrelation.api import decorrelation_closure as closure
+    from scaleuq.util.quiet import stdout_to_stderr
 
-    result = closure(process or ("wjets", "single_top"), n_events=events, seed=seed)
+    with stdout_to_stderr():
+        result = closure(process or ("wjets", "single_top"), n_events=events, seed=seed)
     if fmt == "json":
         from scaleuq.report.render import dumps
 
@@ -296,8 +428,10 @@ def decorrelation_toy(
 ) -> None:
     """The analytic Gaussian toy: trained band and distance against the closed form."""
     from scaleuq.decorrelation.api import decorrelation_toy as toy
+    from scaleuq.util.quiet import stdout_to_stderr
 
-    result = toy(events, seed=seed, threads=threads, bootstrap_trials=bootstrap_trials)
+    with stdout_to_stderr():
+        result = toy(events, seed=seed, threads=threads, bootstrap_trials=bootstrap_trials)
     if fmt == "json":
         from scaleuq.report.render import dumps
 

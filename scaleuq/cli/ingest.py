@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from scaleuq.choices import ENVELOPE_NAMES, PDF_METHODS, TABLE_FORMATS
-from scaleuq.cli._common import emit, handle_errors, meta
+from scaleuq.cli._common import emit_table, handle_errors, meta
+from scaleuq.cli.options import format_option, output_option
 
 
 @click.group()
@@ -22,7 +23,7 @@ def _progress_for(paths: tuple[str, ...]) -> Any:
     import os
 
     total = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
-    if total < 20 * 2**20:
+    if total < 20 * 2**20 or click.get_current_context().find_root().params.get("quiet"):
         return None, None
     bar = click.progressbar(length=total, label="reading events", file=sys.stderr)
     state = {"last": 0}
@@ -34,41 +35,36 @@ def _progress_for(paths: tuple[str, ...]) -> Any:
     return bar, progress
 
 
-def _emit_table(result: Any, fmt: str, output: str | None, info: dict[str, Any]) -> None:
-    """The table as CSV (with its ``source`` column) or JSON (rows, runs, warnings), to
-    ``output`` (atomically, in the chosen format) or stdout."""
-    from scaleuq.report.render import dumps
-
-    if fmt == "json":
-        text = dumps({**info, **result.to_dict()})
-    else:
-        table = result.table.drop(columns=["dataset"])
-        keep = [c for c in table.columns if c in ("process", "n_final") or table[c].notna().any()]
-        text = table[keep].to_csv(index=False, float_format="%.10g")
-    emit(text, output)
-
-
 def table_output_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--output`` and ``--format`` of the commands that produce a table."""
-    func = click.option(
-        "--format", "fmt", type=click.Choice(TABLE_FORMATS), default="csv", show_default=True
-    )(func)
-    return click.option(
-        "--output",
-        "-o",
-        type=click.Path(dir_okay=False),
-        help="Write the table here (atomically) in --format.",
-    )(func)
+    """``--format`` (csv or json) and ``--output`` of the commands that produce a table."""
+    return format_option(TABLE_FORMATS, "csv")(output_option("Write the table here (atomically) in --format.")(func))
 
 
-def process_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--process``, ``--n-final`` and ``--order`` for outputs that do not say them."""
+_PER_RUN_HELP = (
+    'Process of runs that name none, in MadGraph syntax ("p p > z j"); a run that names its own '
+    'keeps it. Per run: --process "FILE:LINE=p p > z j" names the run whose block starts (or '
+    "has a line) at FILE:LINE, as the messages name it (FILE may be given without its folder); "
+    "repeatable."
+)
+
+
+_ONE_PROCESS_HELP = (
+    'Process of runs that name none, in MadGraph syntax ("p p > z j"); a run that names another '
+    "is an error."
+)
+
+
+def process_options(func: Callable[..., Any] | None = None, *, per_run: bool = False) -> Any:
+    """``--process``, ``--n-final`` and ``--order`` for outputs that do not say them
+    (``per_run``: ``--process`` repeatable, with ``FILE:LINE=PROCESS`` values)."""
+    if func is None:
+        return lambda f: process_options(f, per_run=per_run)
     options = [
         click.option(
             "--process",
-            metavar="PROCESS",
-            help='Process of runs that name none, in MadGraph syntax ("p p > z j"); a run that '
-            "names another is an error.",
+            metavar="[FILE:LINE=]PROCESS" if per_run else "PROCESS",
+            multiple=per_run,
+            help=_PER_RUN_HELP if per_run else _ONE_PROCESS_HELP,
         ),
         click.option(
             "--n-final",
@@ -101,12 +97,14 @@ def _echo_runs(result: Any) -> None:
 @ingest.command("madgraph")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @table_output_options
-@process_options
+@process_options(per_run=True)
 @click.option(
     "--pick",
     multiple=True,
     metavar="HEADING|FILE:LINE",
-    help="Choose among runs of the same process and order (e.g. --pick LO over LO+PS); repeatable.",
+    help="Choose among runs of the same process and order: a heading (exact, else its first "
+    "words, else words in it: --pick HT/2 takes 'NLO, HT/2' and 'LO, HT/2'), FILE:LINE or a "
+    "file name; repeatable.",
 )
 @click.option(
     "--no-lhe-weights",
@@ -121,7 +119,7 @@ def ingest_madgraph(
     paths: tuple[str, ...],
     output: str | None,
     fmt: str,
-    process: str | None,
+    process: tuple[str, ...],
     n_final: int | None,
     order: str | None,
     pick: tuple[str, ...],
@@ -132,24 +130,35 @@ def ingest_madgraph(
     logs, summaries, banners, LHE files, notes with pasted run summaries.
 
     Each run summary block is a run of its own; its order comes from the run (banner, MadEvent
-    output), a heading such as `### NLO` right before it, or --order. LO and NLO runs of the
-    same process become one row. What a run does not say is reported on stderr.
+    output), a heading such as `### NLO` right before it, or --order; its process from the
+    run (Process line, banner, the `generate` line echoed before it, proc card), else
+    --process. LO and NLO runs of the same process become one row (a K factor outside 0.1-10
+    is a warning naming both runs; different beam energies refuse the pair). What a run does
+    not say is reported on stderr; a file, run or process that fails is named and the others
+    are kept (exit status 1).
     """
-    from scaleuq.io.madgraph import ingest as run_ingest
+    from scaleuq.io import madgraph
     from scaleuq.report.render import dumps
 
-    result = run_ingest(
-        list(paths), use_lhe_weights=not no_lhe_weights, process=process, n_final=n_final,
-        order=order, pick=pick,
+    result = madgraph.ingest(
+        list(paths), use_lhe_weights=not no_lhe_weights, process=list(process),
+        n_final=n_final, order=order, pick=pick,
     )  # fmt: skip
     _echo_runs(result)
     if details:
         click.echo(dumps(result.to_dict()), err=True, nl=False)
-    _emit_table(
+    emit_table(
         result, fmt, output,
-        meta("ingest madgraph", paths, process=process, n_final=n_final, order=order,
+        meta("ingest madgraph", paths, process=list(process), n_final=n_final, order=order,
              pick=list(pick)),
+        result.inputs,
     )  # fmt: skip
+    if result.failed:  # the table holds the others' rows; name each failure and exit 1
+        for failed in result.failed:
+            reason = failed.reason
+            where = "" if reason.startswith(failed.path) else f"{failed.path}: "
+            click.echo(f"scaleuq: error: {where}{reason} (left out of the table)", err=True)
+        sys.exit(1)
 
 
 @ingest.command("lhe")
@@ -229,13 +238,18 @@ def ingest_lhe(
             )
         else:
             band = "no scale-variation weights"
+        group = f" (weight group '{s.scale_group}')" if s.scale_group else ""
         click.echo(
-            f"{run.order:3s} {run.process}: {s.n_events} events, sigma = {s.xsec_pb:.6g} pb, {band}",
+            f"{run.order:3s} {run.process}: {s.n_events} events, sigma = {s.xsec_pb:.6g} pb, "
+            f"{band}{group}",
             err=True,
         )
+        for note in s.notes:
+            if note.startswith(("scale weights from weight group", "PDF members from weight")):
+                click.echo(f"    {note}", err=True)
         if details:
             click.echo(dumps(s.to_dict()), err=True, nl=False)
-    _emit_table(
+    emit_table(
         result, fmt, output,
         meta("ingest lhe", files, envelope=envelope, pdf_method=pdf_method, process=process,
              n_final=n_final, order=order),

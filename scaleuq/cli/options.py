@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import click
 
-from scaleuq.choices import CONVENTIONS, ENVELOPE_NAMES, FORMATS, N_MODES, ORDERS
+from scaleuq.choices import CONVENTIONS, ENVELOPE_NAMES, FORMATS, N_MODES, ORDERS, PDF_METHODS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -142,14 +142,20 @@ def seed_option(func: F) -> F:
     )(func)
 
 
+def _every_core(ctx: click.Context, param: click.Parameter, value: int) -> int | None:
+    return None if value == 0 else value  # the library's jobs=None: every core
+
+
 def jobs_option(func: F) -> F:
-    """``--jobs/-j``: worker processes at once; one meaning and one default everywhere."""
+    """``--jobs/-j``: worker processes at once; one meaning and one default everywhere (the
+    command receives None for ``0``, the library's "every core")."""
     return click.option(
         "--jobs",
         "-j",
         type=click.IntRange(min=0),
         default=1,
         show_default=True,
+        callback=_every_core,
         help="Worker processes at once (files, or blocks of one file); 0 = every core.",
     )(func)
 
@@ -205,8 +211,8 @@ def output_option(
     """``-o/--output FILE``: checked before any work by the CLI's error handler."""
 
     def decorate(func: F) -> F:
-        return click.option(
-            "--output", "-o", type=click.Path(dir_okay=False), required=required, help=help
+        return click.option(  # the path is checked by scaleuq.util.paths (exit 1, one line)
+            "--output", "-o", type=click.Path(), required=required, help=help
         )(func)
 
     return decorate
@@ -300,6 +306,13 @@ n_mode_option = click.option(
     default="final-state",
     show_default=True,
     help="Count n as final-state particles (as published) or as the LO power of alpha_s.",
+)
+pdf_method_option = click.option(
+    "--pdf-method",
+    type=click.Choice(PDF_METHODS),
+    default="replicas",
+    show_default=True,
+    help="How the PDF members combine when the file does not say (none: no PDF band).",
 )
 envelope_option = click.option(
     "--envelope",

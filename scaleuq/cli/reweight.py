@@ -9,26 +9,37 @@ from typing import Any
 import click
 
 from scaleuq.cli._common import exit_on_failures, handle_errors
+from scaleuq.cli.options import RegistryChoice
 
 
 def _floats(text: str | None, what: str) -> tuple[float, ...]:
+    """Comma-separated numbers (an OptionError, one line and exit status 1, when not)."""
+    from scaleuq.errors import OptionError
+
     if text is None or not text.strip():
         return ()
     try:
         return tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise click.BadParameter(
-            f"{what}: expected comma-separated numbers, got {text!r}"
-        ) from None
+        raise OptionError(f"{what}: expected comma-separated numbers, got {text!r}") from None
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
+    """Comma-separated integers (an OptionError when not, or when none is given)."""
+    from scaleuq.errors import OptionError
+
     try:
-        return tuple(int(v) for v in text.split(",") if v.strip())
+        out = tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise click.BadParameter(
-            f"{what}: expected comma-separated integers, got {text!r}"
-        ) from None
+        raise OptionError(f"{what}: expected comma-separated integers, got {text!r}") from None
+    if not out:
+        raise OptionError(f"{what}: give at least one value, got {text!r}")
+    return out
+
+
+def _quiet() -> bool:
+    """Whether ``scaleuq --quiet`` was given (no progress bar, no report line)."""
+    return bool(click.get_current_context().find_root().params.get("quiet"))
 
 
 @click.command("reweight")
@@ -81,9 +92,10 @@ def _ints(text: str, what: str) -> tuple[int, ...]:
 @click.option("--muf", default="0.5,1,2", show_default=True, help="Factors of mu_F.")
 @click.option(
     "--dyn",
-    default="-1,1,2,3,4",
-    show_default=True,
-    help="MadGraph dynamical scale choices: -1 as generated, 1 sum E_T, 2 sum m_T, 3 half sum m_T, 4 sqrt(s-hat).",
+    default=None,
+    help="MadGraph dynamical scale choices: -1 as generated, 1 sum E_T, 2 sum m_T, 3 half sum "
+    "m_T, 4 sqrt(s-hat). Default: -1,1,2,3,4, less the choices the events leave undefined "
+    "(e.g. 1 and 2 for a 2 -> 1 process), each named in a warning.",
 )
 @click.option(
     "--alphas",
@@ -98,14 +110,15 @@ def _ints(text: str, what: str) -> tuple[int, ...]:
     "pdf_path",
     multiple=True,
     type=click.Path(file_okay=False),
-    help="Directory to search for PDF sets first (repeatable; then LHAPDF_DATA_PATH, then pythia8mc's pdfdata).",
+    help="Directory to search for PDF sets first (repeatable; then LHAPDF_DATA_PATH, then the grids pythia8mc ships).",
 )
 @click.option(
     "--pdf-backend",
-    type=click.Choice(("builtin", "lhapdf")),
+    type=RegistryChoice("scaleuq.pdf.registry", "PDF_BACKENDS"),
     default="builtin",
     show_default=True,
-    help="builtin: scaleuq's numpy reader; lhapdf: the LHAPDF Python module.",
+    help="builtin: scaleuq's numpy reader; lhapdf: the LHAPDF Python module; or a backend "
+    "added with scaleuq.register_pdf_backend.",
 )
 @click.option(
     "--pdf-id",
@@ -156,7 +169,7 @@ def reweight_command(
     other_pdfs: tuple[str, ...],
     mur: str,
     muf: str,
-    dyn: str,
+    dyn: str | None,
     alphas: str | None,
     alps: str,
     pdf_path: tuple[str, ...],
@@ -184,7 +197,7 @@ def reweight_command(
         other_pdfs=other_pdfs,
         mur=_floats(mur, "--mur"),
         muf=_floats(muf, "--muf"),
-        dyn=_ints(dyn, "--dyn"),
+        dyn=None if dyn is None else _ints(dyn, "--dyn"),
         alps=_floats(alps, "--alps"),
         alphas=_floats(alphas, "--alphas"),
         pdf_path=list(pdf_path) or None,
@@ -206,7 +219,7 @@ def reweight_command(
     size = os.path.getsize(event_file)
     bar: Any = None
     progress = None
-    if size > 20 * 2**20:
+    if size > 20 * 2**20 and not _quiet():
         bar = click.progressbar(length=size, label="reweighting", file=sys.stderr)
         state = {"last": 0}
 
@@ -272,11 +285,18 @@ def _many(
 
 
 def _report(result: Any, name: bool = False) -> None:
+    if _quiet():
+        return
     click.echo(
         (f"{result.input}: " if name else "")
         + f"{result.n_events} events, {len(result.weights)} weights "
         f"(ids {result.weights[0].id}-{result.weights[-1].id}) with {result.pdf['name']}"
         + (f", wrote {result.output}" if result.output else "")
+        + (
+            f"; summary from weight group '{result.summary.scale_group}'"
+            if result.summary is not None and result.summary.scale_group
+            else ""
+        )
         + f" in {result.seconds:.1f} s",
         err=True,
     )

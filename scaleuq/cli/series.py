@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from scaleuq.choices import FORMATS, ORDERS, PRESCRIPTIONS, SERIES_PDFS
+from scaleuq.choices import ORDERS, PRESCRIPTIONS, SERIES_PDFS
 from scaleuq.cli._common import emit, handle_errors, meta
+from scaleuq.cli.options import RegistryChoice, format_option, output_dir_option, output_option
 
 
 def _orders(value: str) -> tuple[str, ...]:
+    from scaleuq.errors import OptionError
+
     items = tuple(v.strip().lower() for v in value.split(",") if v.strip())
     bad = [v for v in items if v not in ORDERS]
     if bad or not items:
-        raise click.BadParameter(f"{value!r}: give a comma list of {', '.join(ORDERS)}")
+        raise OptionError(f"--orders {value!r}: give a comma list of {', '.join(ORDERS)}")
     return items
 
 
@@ -43,10 +47,8 @@ def series() -> None:
 )
 @click.option("--nc-q2-max", type=float, default=1000.0, show_default=True,
               help="Highest Q^2 of NC points [GeV^2] (photon exchange only).")  # fmt: skip
-@click.option("--output", "-o", type=click.Path(dir_okay=False), required=True,
-              help="The long-format CSV to write (atomically).")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="The summary on stdout.")  # fmt: skip
+@output_option("The long-format CSV to write (atomically).", required=True)
+@format_option(("table", "json"))
 @handle_errors
 def dis(
     pdf: str,
@@ -66,26 +68,33 @@ def dis(
 
     sets = tuple(s.strip() for d in datasets for s in d.split(",") if s.strip())
     quiet = bool(click.get_current_context().find_root().params.get("quiet"))
-    options = dict(pdf=pdf, datasets=sets or DEFAULT_DATASETS, orders=_orders(orders),
-                   q2_min=q2_min, nc_q2_max=nc_q2_max)  # fmt: skip
+    chosen_sets, chosen_orders = sets or DEFAULT_DATASETS, _orders(orders)
     if quiet:
-        result = series_dis(**options)
+        result = series_dis(pdf=pdf, datasets=chosen_sets, orders=chosen_orders, q2_min=q2_min,
+                            nc_q2_max=nc_q2_max)  # fmt: skip
     else:
-        with click.progressbar(length=9, label="scaleuq series dis", file=sys.stderr,
-                               show_eta=False, item_show_func=lambda s: s) as bar:  # fmt: skip
+        with contextlib.ExitStack() as stack:
+            bars: list[Any] = []
 
             def progress(label: str) -> None:
+                if not bars:  # opened at the first step: bad options end before any output
+                    bars.append(stack.enter_context(click.progressbar(
+                        length=18, label="scaleuq series dis", file=sys.stderr, show_eta=False,
+                        item_show_func=lambda s: s)))  # fmt: skip
+                bar = bars[0]
                 if bar.current_item is not None:
                     bar.update(1)
                 bar.current_item = label
                 bar.render_progress()
 
-            result = series_dis(progress=progress, **options)
-            bar.update(1)
+            result = series_dis(pdf=pdf, datasets=chosen_sets, orders=chosen_orders,
+                                q2_min=q2_min, nc_q2_max=nc_q2_max, progress=progress)  # fmt: skip
+            if bars:
+                bars[0].update(bars[0].length - bars[0].pos)  # 9 steps when none is below m_b
     write_long(result.table, output)
     click.echo(f"wrote {output}", err=True)
-    info = meta("series dis", (), **{k: list(v) if isinstance(v, tuple) else v
-                                     for k, v in options.items()})  # fmt: skip
+    info = meta("series dis", (), pdf=pdf, datasets=list(chosen_sets), orders=list(chosen_orders),
+                q2_min=q2_min, nc_q2_max=nc_q2_max)  # fmt: skip
     info["inputs"] = ["nnpdf_data commondata"]
     emit(render_series(result, fmt, info), None)
 
@@ -95,8 +104,7 @@ def dis(
 @click.argument("nlo_file", type=click.Path(dir_okay=False), required=False)
 @click.option("--histogram", help="One histogram name [default: every name in both].")
 @click.option("--dyn", type=int, help="Dynamical-scale choice of the scale columns.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), required=True,
-              help="The long-format CSV to write (atomically).")  # fmt: skip
+@output_option("The long-format CSV to write (atomically).", required=True)
 @handle_errors
 def hwu(
     lo_file: str, nlo_file: str | None, histogram: str | None, dyn: int | None, output: str
@@ -113,8 +121,7 @@ def hwu(
 
 @series.command("figures")
 @click.argument("table", type=click.Path(dir_okay=False))
-@click.option("--output-dir", "-d", type=click.Path(file_okay=False), default="reports/series",
-              show_default=True)  # fmt: skip
+@output_dir_option("reports/series", help="Folder the figures are written into.")
 @_order_pair
 @click.option("--prescription", type=click.Choice(PRESCRIPTIONS), default="7", show_default=True)
 @click.option("--process-column", default="process_type", show_default=True)
@@ -130,7 +137,7 @@ def figures(
     """Figures of a long-format series: pulls per transition, the covariance validation
     (|delta_a| vs s_a; +-sqrt(S_ii) vs delta_i) and the MHOU coverage."""
     from scaleuq.io.longformat import read_long
-    from scaleuq.report.plot_series import series_figures
+    from scaleuq.workflows.series import series_figures
 
     result = series_figures(
         read_long(table), output_dir, from_order=from_order, to_order=to_order,
@@ -154,8 +161,10 @@ _CAVEAT = (
               help="NNPDF point prescription (arXiv:1906.10698).")  # fmt: skip
 @click.option("--process-column", default="process_type", show_default=True,
               help="Column of process types (mu_R correlated within one; absent: one type).")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@click.option("--eigen-cut", type=float, default=1e-9, show_default=True,
+              help="Eigenvalues at or below this fraction of the largest count as zero.")  # fmt: skip
+@format_option()
+@output_option()
 @handle_errors
 def validate_covariance(
     table: str,
@@ -163,39 +172,49 @@ def validate_covariance(
     to_order: str,
     prescription: str,
     process_column: str,
+    eigen_cut: float,
     fmt: str,
     output: str | None,
 ) -> None:
     """NNPDF theory covariance S from the scale variations of --from in TABLE (long format),
-    tested on the shift to --to: eigenvectors, theta, efficiency 1 - sin(theta), theory chi2."""
+    tested on the shift to --to: validphys's theta, efficiency and validation theory chi2 (under
+    those names), scaleuq's own fractions, the eigenvalue cut and a stability table over cuts."""
     from scaleuq.io.longformat import read_long
-    from scaleuq.pull.covariance import validate_covariance as validate
+    from scaleuq.pull import covariance
     from scaleuq.report.render_series import render_covariance
 
-    result = validate(
+    result = covariance.validate_covariance(
         read_long(table), from_order=from_order, to_order=to_order, prescription=prescription,
-        process_column=process_column,
+        process_column=process_column, eigen_cut=eigen_cut,
     )  # fmt: skip
     info = meta("validate-covariance", (table,), from_order=from_order, to_order=to_order,
-                prescription=prescription, process_column=process_column)  # fmt: skip
+                prescription=prescription, process_column=process_column,
+                eigen_cut=eigen_cut)  # fmt: skip
     emit(render_covariance(result, fmt, info), output, inputs=(table,))
 
 
 @click.command("mhou")
 @click.argument("table", type=click.Path(dir_okay=False))
 @click.option("--method", "methods", multiple=True,
-              help="envelope-3|envelope-7|envelope-9|ch|ch-scan|geometric (repeatable) [default: all].")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
+              type=RegistryChoice("scaleuq.stats.mhou", "METHODS"),
+              help="A registered method (repeatable) [default: the methods marked default: the "
+                   "envelopes, ch, ch-scan, geometric, abc; abc-sa3/sa9/sm3/sm9 are MiHO's abc "
+                   "averaged or marginalised over 3 or 9 scales].")  # fmt: skip
+@format_option()
+@output_option()
 @handle_errors
-def mhou(table: str, methods: tuple[str, ...], fmt: str, output: str | None) -> None:
+def mhou_command(table: str, methods: tuple[str, ...], fmt: str, output: str | None) -> None:
     """Missing-higher-order estimates side by side on a series (long format): scale envelopes,
-    Cacciari-Houdeau and a scale-scanned variant, Bonvini's geometric model; coverage of the
-    next order at 68% and 95% and the calibration factor per method and transition."""
+    Cacciari-Houdeau and a scale-scanned variant, Bonvini's geometric model, MiHO's abc model;
+    per point the median and 68%/95% intervals of the true value, and per method and transition
+    the coverage of the next order and the calibration factor. CH needs an `alphas` column
+    (skipped with a note without it)."""
     from scaleuq.io.longformat import read_long
     from scaleuq.report.render_series import render_mhou
-    from scaleuq.stats.mhou import mhou as compare
+    from scaleuq.stats.mhou import mhou
 
-    result = compare(read_long(table), methods=methods or None)
+    result = mhou(read_long(table), methods=methods or None)
     info = meta("mhou", (table,), methods=list(result.methods))
     emit(render_mhou(result, fmt, info), output, inputs=(table,))
+    for note in result.notes:
+        click.echo(f"scaleuq: note: {note}", err=True)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scaleuq.errors import OptionError
+from scaleuq.errors import MissingDependencyError, OptionError
 
 from .study import (
     DEFAULT_METHODS,
@@ -31,8 +31,31 @@ from .toy import BootstrapCheck, ToyRow, bootstrap_check, run_toy
 
 __all__ = [
     "ClosureResult", "DecorrelationRun", "ToyResult", "decorrelation_closure",
-    "decorrelation_toy", "run_decorrelation",
+    "decorrelation_generate", "decorrelation_toy", "require_extras", "run_decorrelation",
 ]  # fmt: skip
+
+#: The optional packages of the study and the extra that installs each.
+EXTRAS = {"pythia8mc": "mc", "fastjet": "mc", "torch": "ml", "pyhf": "ml"}
+#: What needs them.
+GENERATION = ("pythia8mc", "fastjet")
+TRAINING = ("torch", "pyhf")
+
+
+def require_extras(modules: tuple[str, ...], feature: str) -> None:
+    """Import each of ``modules`` now, so that a missing optional package is named, with the
+    extra that installs it (:data:`EXTRAS`: ``pip install "scaleuq[mc]"`` for Pythia and
+    FastJet, ``scaleuq[ml]`` for torch and pyhf), before any work is done.
+
+    Raises:
+        MissingDependencyError: the first module that cannot be imported.
+    """
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            raise MissingDependencyError(name, EXTRAS.get(name, "ml"), feature) from None
 
 
 @dataclass(frozen=True)
@@ -77,6 +100,7 @@ def run_decorrelation(
     device: str = "cpu",
     threads: int = 1,
     workers: int | None = None,
+    scheduler: str | None = None,
     progress: Callable[[str], None] | None = None,
     generation_progress: Callable[[str, int, int], None] | None = None,
 ) -> DecorrelationRun:
@@ -97,6 +121,8 @@ def run_decorrelation(
         threads: torch intra-op threads during the run (default 1, see
             :func:`.train.torch_threads`).
         workers: processes for the generation (default: all cores).
+        scheduler: generate on this Dask cluster instead (``tcp://host:8786``); the samples
+            are identical to those of one process for the same seed.
         progress: called with a line per training.
         generation_progress: called with (process, events done, events wanted).
     """
@@ -115,6 +141,11 @@ def run_decorrelation(
     )
     if (signal is None) != (background is None):
         raise OptionError("give both the signal and the background sample, or neither")
+    require_extras(TRAINING, "the decorrelation study")
+    if signal is None:
+        require_extras(
+            GENERATION, "generating the decorrelation samples (or give --signal and --background)"
+        )
     start = time.perf_counter()
     generated: tuple[str, ...] = ()
     if signal is not None and background is not None:
@@ -126,7 +157,7 @@ def run_decorrelation(
         )
         sig, bkg, paths = generate_samples(
             config.n_signal, config.n_background, seed=seed, directory=samples_dir,
-            progress=generation_progress, workers=workers,
+            progress=generation_progress, workers=workers, scheduler=scheduler,
         )  # fmt: skip
         inputs = [str(p) for p in paths]
         generated = tuple(str(p) for p in paths if p not in before)
@@ -173,6 +204,7 @@ def decorrelation_closure(
     for p in processes:
         if p not in PROCESSES:
             raise OptionError(f"unknown process {p!r}: choose from {', '.join(PROCESSES)}")
+    require_extras(GENERATION, "the closure test (event generation)")
     return ClosureResult(
         {p: tuple(closure(p, n_events, seed=seed)) for p in processes}, n_events, seed
     )
@@ -216,6 +248,7 @@ def decorrelation_toy(
     (:func:`.toy.bootstrap_check`)."""
     if n_events < 100:
         raise OptionError(f"the toy needs at least 100 events, got {n_events}")
+    require_extras(("torch",), "the decorrelation toy")
     rows = run_toy(n_events, lambdas=tuple(lambdas), seed=seed, threads=threads)
     check = (
         bootstrap_check(n_events, n_trials=bootstrap_trials, seed=seed)
@@ -223,3 +256,28 @@ def decorrelation_toy(
         else ()
     )
     return ToyResult(rows, check, n_events, seed)
+
+
+def decorrelation_generate(
+    n_events: int,
+    *,
+    seed: int = 0,
+    directory: str | Path = "samples",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[Any, Any, list[Path]]:
+    """Generate (or reuse) the study's samples: ``n_events`` single top and ``4 n_events``
+    W+jets (:func:`.study.generate_samples`), in ``workers`` processes or on the Dask cluster
+    at ``scheduler``; the samples do not depend on either (chunks with fixed seeds).
+
+    Returns:
+        (signal, background, their cache paths).
+    """
+    if workers is not None and workers < 1:
+        raise OptionError(f"workers must be at least 1, got {workers}")
+    require_extras(GENERATION, "event generation")
+    return generate_samples(
+        n_events, 4 * n_events, seed=seed, directory=directory, progress=progress,
+        workers=workers, scheduler=scheduler,
+    )  # fmt: skip

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from scaleuq.errors import MissingDependencyError
+from scaleuq.errors import ClusterError, MissingDependencyError
 
 from .scales import SCALE_POINTS, ScaleReweighter
 
@@ -329,11 +329,16 @@ def generate(
     chunk: int = 1000,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Generate a sample in parallel over cores (chunks with seeds derived from ``seed``).
 
-    The result is the concatenation of :func:`generate_chunk` outputs; cross sections are the
-    average of the chunks' (equal-size) estimates. ``progress`` is called with events done.
+    The result is the concatenation of :func:`generate_chunk` outputs in chunk order; cross
+    sections are the average of the chunks' (equal-size) estimates. ``progress`` is called with
+    events done. The chunks run in this process (``workers`` = 1), in ``workers`` forked
+    processes, or as one task each on the Dask cluster at ``scheduler`` (``tcp://host:8786``,
+    optional extra ``dask``; the workers need the ``mc`` extra): the seeds depend only on
+    ``seed``, the process and the chunk's position, so the sample is the same in every case.
     """
     import os
 
@@ -345,7 +350,9 @@ def generate(
     ]
     workers = workers or min(len(sizes), os.cpu_count() or 1)
     results: list[dict[str, Any]] = [None] * len(sizes)  # type: ignore[list-item]
-    if workers == 1:
+    if scheduler is not None:
+        _generate_dask(process, sizes, seeds, cfg, scheduler, results, progress)
+    elif workers == 1:
         for i, (n, s) in enumerate(zip(sizes, seeds, strict=True)):
             results[i] = generate_chunk(process, n, s, cfg)
             if progress:
@@ -375,3 +382,45 @@ def generate(
     out["sigma_err_pb"] = float(np.sqrt(np.sum((np.array(sizes) * err) ** 2)) / sum(sizes))
     out["alphas_mismatch"] = max(r["alphas_mismatch"] for r in results)
     return out
+
+
+def _generate_dask(
+    process: str,
+    sizes: list[int],
+    seeds: list[int],
+    cfg: GenConfig,
+    scheduler: str,
+    results: list[dict[str, Any]],
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Run the chunks as tasks on the Dask cluster at ``scheduler``; fill ``results`` in chunk
+    order."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise MissingDependencyError(
+            "distributed", "dask", "--scheduler (a Dask cluster)"
+        ) from None
+    try:
+        client = Client(scheduler, timeout="20s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+    try:
+        futures = {
+            client.submit(
+                generate_chunk, process, n, s, cfg, pure=False, key=f"scaleuq-gen-{process}-{i}-{s}"
+            ): i
+            for i, (n, s) in enumerate(zip(sizes, seeds, strict=True))
+        }
+        for fut, i in futures.items():  # in chunk order; each waits for its own chunk
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # a worker without the mc extra, or a dead worker
+                raise ClusterError(
+                    f"chunk {i} of {process} failed on the Dask cluster at {scheduler}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from None
+            if progress:
+                progress(sizes[i])
+    finally:
+        client.close()

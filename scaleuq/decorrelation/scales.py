@@ -40,47 +40,17 @@ PYTHIA_THRESHOLDS_GEV = {4: 1.5, 5: 4.8, 6: 171.0}
 _MU0_SLOT = 3  # the engine's slot for an external scale: mu0 = H_T/2, as MadGraph's dyn 3
 
 
-class _XfAdapter:
-    """An object with ``xf(id, x, Q2)`` (Pythia's PDF pointer) seen as a PDF source."""
-
-    name = "external xf"
-    members = (0,)
-    x_range = (0.0, 1.0)
-    pids = (-6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6, 21, 22)
-
-    def __init__(self, pdf: Any, alphas: AlphaS) -> None:
-        self.pdf = pdf
-        self.alphas = alphas
-
-    def lhapdf_ids(self) -> list[int | None]:
-        return [None]
-
-    def xfxq(self, pid: Any, x: Any, q: Any, *, rows: Any = None) -> np.ndarray:
-        pid, x, q = np.broadcast_arrays(np.atleast_1d(pid), np.atleast_1d(x), np.atleast_1d(q))
-        vals = [self.pdf.xf(int(p), float(a), float(b) ** 2) for p, a, b in zip(pid, x, q)]
-        n_rows = 1 if rows is None else len(np.atleast_1d(rows))
-        return np.tile(np.array(vals, dtype=np.float64), (n_rows, 1))
-
-    def alphas_q(self, q: Any) -> np.ndarray:
-        return self.alphas(q)
-
-
 def _pdf_source(pdf: Any, alphas: AlphaS) -> Any:
     import dataclasses
 
-    from scaleuq.pdf.sets import PDFSet, load_pdf
+    from scaleuq.pdf.sets import PDFSet, from_xf, load_pset
 
     if isinstance(pdf, PDFSet):
         return dataclasses.replace(pdf, alphas=alphas)
     if isinstance(pdf, (str, Path)):
-        text = str(pdf)
-        if text.lower().startswith("lhagrid1:"):
-            name = text.split(":", 1)[1]
-            stem = name[: -len("_0000.dat")] if name.endswith("_0000.dat") else name
-            return load_pdf(stem, interpolation="pythia", alphas=alphas)
-        return load_pdf(text, alphas=alphas)
+        return load_pset(pdf, alphas=alphas)
     if hasattr(pdf, "xf"):
-        return _XfAdapter(pdf, alphas)
+        return from_xf(pdf, alphas)
     raise TypeError(f"unsupported PDF object {pdf!r}: give a set name, a PDFSet or an xf() object")
 
 

@@ -9,6 +9,7 @@ mean over the trainings), ``*_std`` the standard deviation over the repeated tra
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -54,6 +55,12 @@ class StudyConfig:
         verdict: the profile-likelihood settings.
         test_fraction: fraction of the events kept for the evaluation.
         n_boot: bootstrap resamples of the evaluation events.
+        nugrid_methods: methods without a nu input whose trainings are also fitted with the
+            nu-grid likelihood of the aware method (:func:`.verdict.verdict`,
+            ``likelihood="nugrid"``): the diagnostic that separates the likelihood from the
+            network (row ``diagnostics["nugrid fit"]``).
+        signal_rate_check: also fit the aware method with the signal's rate moving with nu
+            (the fit of earlier releases; row ``diagnostics["signal rate in nu"]``).
     """
 
     n_signal: int
@@ -66,6 +73,8 @@ class StudyConfig:
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
     test_fraction: float = 0.5
     n_boot: int = 200
+    nugrid_methods: tuple[str, ...] = ("baseline",)
+    signal_rate_check: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe representation."""
@@ -73,23 +82,65 @@ class StudyConfig:
 
 
 QUICK = StudyConfig(
-    n_signal=2500, n_background=9000, repeats=2,
+    n_signal=2500, n_background=9000, repeats=3,
     lambdas={"adversarial": (1.0, 10.0, 100.0), "disco": (0.3, 1.0, 3.0)},
     train=TrainConfig(hidden=(32, 32), adv_hidden=(16, 16), epochs=12, pretrain_epochs=8, batch_size=256, lr=3e-3),
     verdict=VerdictConfig(n_bins=6, nu_points=5),
 )  # fmt: skip
+#: The full study's networks at 60% of its sample size and with the smallest and largest
+#: lambda of each scan: what fits in 45 minutes on 2 cores shared with other jobs (load
+#: average about 10) once the samples are generated (benchmarks/README.md).
 MEDIUM = StudyConfig(
-    n_signal=15_000, n_background=60_000, repeats=3,
-    lambdas={"adversarial": (1.0, 3.0, 10.0, 30.0), "disco": (0.3, 1.0, 3.0)},
+    n_signal=30_000, n_background=120_000, repeats=5,
+    lambdas={"adversarial": (1.0, 10.0), "disco": (0.3, 3.0)},
     train=TrainConfig(hidden=(64, 64), adv_hidden=(32, 32), epochs=20, pretrain_epochs=10, batch_size=512, lr=1e-3),
 )  # fmt: skip
 FULL = StudyConfig(
-    n_signal=50_000, n_background=200_000, repeats=2,
+    n_signal=50_000, n_background=200_000, repeats=5,
     lambdas={"adversarial": (1.0, 3.0, 10.0), "disco": (0.3, 1.0, 3.0)},
     train=TrainConfig(hidden=(64, 64), adv_hidden=(32, 32), epochs=20, pretrain_epochs=10, batch_size=512, lr=1e-3),
 )  # fmt: skip
 #: The named sizes of ``scaleuq decorrelation run``.
 SIZES = {"quick": QUICK, "medium": MEDIUM, "full": FULL}
+
+#: Measured costs behind :func:`expected_seconds` (one core of the 2-core development machine,
+#: shared): seconds per generated event and worker process (single top: 50,000 events in 175 s
+#: on 2 processes; W+jets: 200,000 in 3,513 s), selected fraction of the generated events
+#: (0.523 and 0.130), and seconds per training and evaluation: a fixed part and a part per
+#: training event (the full run of the previous release: 16 trainings of 26,065 events in
+#: 634 s; the quick one: 16 of 1,235 in 50 s).
+GENERATION_S_PER_EVENT = {"single_top": 175.3 * 2 / 50_000, "wjets": 3513.4 * 2 / 200_000}
+SELECTED_FRACTION = {"single_top": 0.523, "wjets": 0.130}
+TRAINING_S = (2.4, 1.43e-3)
+
+
+def n_trainings(config: StudyConfig, methods: tuple[str, ...] = DEFAULT_METHODS) -> int:
+    """Trainings of a study: per method, one per lambda (or one), times ``repeats``."""
+    per = sum(len(config.lambdas.get(m, ())) or 1 for m in methods)
+    return per * config.repeats
+
+
+def expected_seconds(
+    config: StudyConfig,
+    *,
+    methods: tuple[str, ...] = DEFAULT_METHODS,
+    generate: bool = True,
+    workers: int = 1,
+) -> tuple[float, float]:
+    """Rough wall time (generation, study) of a run on an unloaded core per process, from the
+    measured costs above (:data:`GENERATION_S_PER_EVENT`, :data:`TRAINING_S`)."""
+    gen = 0.0
+    if generate:
+        gen = (
+            config.n_signal * GENERATION_S_PER_EVENT["single_top"]
+            + config.n_background * GENERATION_S_PER_EVENT["wjets"]
+        ) / max(1, workers)
+    n_train = (1 - config.test_fraction) * (
+        config.n_signal * SELECTED_FRACTION["single_top"]
+        + config.n_background * SELECTED_FRACTION["wjets"]
+    )
+    study = n_trainings(config, methods) * (TRAINING_S[0] + TRAINING_S[1] * n_train)
+    return gen, study
 
 
 def sample_path(directory: Path, process: str, n_events: int, seed: int, gen: Any) -> Path:
@@ -113,8 +164,10 @@ def generate_samples(
     directory: str | Path = "samples",
     progress: Callable[[str, int, int], None] | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
 ) -> tuple[Sample, Sample, list[Path]]:
-    """Generate (or reuse from ``directory``) the signal and background samples."""
+    """Generate (or reuse from ``directory``) the signal and background samples, in
+    ``workers`` processes or on the Dask cluster at ``scheduler`` (same samples either way)."""
     from .generate import FEATURES, RADIATION, GenConfig, generate
 
     directory = Path(directory)
@@ -134,7 +187,10 @@ def generate_samples(
             if progress:
                 progress(process, done[0], n)
 
-        raw = generate(process, n, seed=seed, config=gen, progress=tick, workers=workers)
+        raw = generate(
+            process, n, seed=seed, config=gen, progress=tick, workers=workers,
+            scheduler=scheduler,
+        )  # fmt: skip
         w = raw["weights"]
         proxies = {name: w * raw["radiation"][:, i] for i, name in enumerate(RADIATION)}
         meta = {
@@ -169,6 +225,21 @@ class MethodRow:
         mu_pull: (mu_hat - 1) / sigma_mu on each.
         sigma_mu_scale, mu_hat_scale, mu_pull_scale: the same with the scale nuisances alone.
         repeats: trainings averaged.
+        mc_stat_share: the share of the variance of mu_hat due to the templates' MC statistics,
+            1 - (sigma_mu_scale / sigma_mu)^2 (mean over the trainings): close to 1 when the
+            evaluation sample is too small for the verdict with MC statistics to be about the
+            scale uncertainty; then the scale-only fit (the same Asimov comparison without the
+            MC-statistics term) is the one to read.
+        span_inside: per reference, the fraction of (score bin, training) pairs in which the
+            reference's yield lies inside the span of the nine LO scale points.
+        span_shift, span_lo, span_hi: per reference, per bin, the mean over the trainings of
+            the reference's shift and of the span's ends (relative to the nominal yield; see
+            :func:`.verdict.span_check`).
+        diagnostics: other fits of the same trainings, by name ("nugrid fit": a classifier
+            without nu fitted with the nu-grid likelihood; "signal rate in nu": the aware fit with
+            the signal's rate moving with nu): {"sigma_mu", "sigma_mu_std", "sigma_mu_scale",
+            "mu_hat", "mu_hat_std", "mu_hat_scale"}.
+        notes: why a value is NaN, or the mean of fewer trainings than ``repeats``.
     """
 
     method: str
@@ -195,6 +266,14 @@ class MethodRow:
     mu_hat_scale: dict[str, float]
     mu_pull_scale: dict[str, float]
     mu_pull_scale_std: dict[str, float]
+    mu_hat_scale_std: dict[str, float] = field(default_factory=dict)
+    mc_stat_share: float = float("nan")
+    span_inside: dict[str, float] = field(default_factory=dict)
+    span_shift: dict[str, list[float]] = field(default_factory=dict)
+    span_lo: dict[str, list[float]] = field(default_factory=dict)
+    span_hi: dict[str, list[float]] = field(default_factory=dict)
+    diagnostics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe representation."""
@@ -293,7 +372,11 @@ def expected_events(sample: Sample, luminosity_pb: float) -> float:
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
+    """Mean and standard deviation of the finite values (NaN when none is finite)."""
     a = np.asarray(values, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    if len(a) == 0:
+        return float("nan"), float("nan")
     return float(a.mean()), float(a.std())
 
 
@@ -389,7 +472,18 @@ def run_study(
                         dist["nlo"] = float(abs(eps_nlo / wp.bkg_eff - 1))
                         dist_err["nlo"] = float("nan")
                     fit = verdict(model, sig_ev, bkg_ev, refs, config=config.verdict)
-                    runs.append((wp, dist, dist_err, fit))
+                    extra: dict[str, Any] = {}
+                    if method.name in config.nugrid_methods and not method.takes_nu:
+                        extra["nugrid fit"] = verdict(
+                            model, sig_ev, bkg_ev, refs, config=config.verdict,
+                            likelihood="nugrid",
+                        )  # fmt: skip
+                    if method.takes_nu and config.signal_rate_check:
+                        extra["signal rate in nu"] = verdict(
+                            model, sig_ev, bkg_ev, refs,
+                            config=dataclasses.replace(config.verdict, signal_rate_in_nu=True),
+                        )  # fmt: skip
+                    runs.append((wp, dist, dist_err, fit, extra))
                     if rep == 0:
                         _, fpr, tpr = roc_auc(scores, y[test], w[test])
                         step = max(1, len(fpr) // 200)
@@ -414,37 +508,91 @@ def run_study(
     )  # fmt: skip
 
 
-def _row(
-    method: str, lam: float, runs: list[tuple[Any, dict[str, float], dict[str, float], Any]]
-) -> MethodRow:
+def _row(method: str, lam: float, runs: list[tuple[Any, ...]]) -> MethodRow:
     wps = [r[0] for r in runs]
     dists, errs, fits = [r[1] for r in runs], [r[2] for r in runs], [r[3] for r in runs]
+    extras: list[dict[str, Any]] = [r[4] if len(r) > 4 else {} for r in runs]
     names = list(dists[0])
     refs = list(fits[0].mu_hat)
-    auc, auc_std = _mean_std([wp.auc for wp in wps])
+    notes: list[str] = []
+    n = len(runs)
+
+    def stat(label: str, values: list[float]) -> tuple[float, float]:
+        bad = sum(1 for v in values if not np.isfinite(v))
+        if bad == n:
+            notes.append(f"{label}: NaN in all {n} trainings")
+        elif bad:
+            notes.append(f"{label}: mean and spread of {n - bad} of {n} trainings ({bad} NaN)")
+        return _mean_std(values)
+
+    auc, auc_std = stat("AUC", [wp.auc for wp in wps])
+    bad_wp = sum(1 for wp in wps if not np.isfinite(wp.bkg_band))
+    if bad_wp:
+        notes.append(
+            f"LO band and distances: NaN in {bad_wp} of {n} trainings: no background weight "
+            "passes the working point's threshold (eps_B = 0), so eps_k/eps_0 is 0/0"
+            + (f"; mean of the other {n - bad_wp}" if bad_wp < n else "")
+        )
     band, band_std = _mean_std([wp.bkg_band for wp in wps])
-    sigma, sigma_std = _mean_std([f.sigma_mu for f in fits])
-    dist = {n: _mean_std([d[n] for d in dists]) for n in names}
-    mu = {n: _mean_std([f.mu_hat[n] for f in fits]) for n in refs}
-    pull = {n: _mean_std([f.mu_pull[n] for f in fits]) for n in refs}
-    sigma_s, sigma_s_std = _mean_std([f.sigma_mu_scale for f in fits])
-    mu_s = {n: _mean_std([f.mu_hat_scale[n] for f in fits]) for n in refs}
-    pull_s = {n: _mean_std([f.mu_pull_scale[n] for f in fits]) for n in refs}
+    sigma, sigma_std = stat("sigma_mu", [f.sigma_mu for f in fits])
+    dist = {k: _mean_std([d[k] for d in dists]) for k in names}
+    mu = {k: stat(f"mu_hat {k}", [f.mu_hat[k] for f in fits]) for k in refs}
+    pull = {k: _mean_std([f.mu_pull[k] for f in fits]) for k in refs}
+    sigma_s, sigma_s_std = stat("sigma_mu (scale only)", [f.sigma_mu_scale for f in fits])
+    mu_s = {k: stat(f"mu_hat {k} (scale only)", [f.mu_hat_scale[k] for f in fits]) for k in refs}
+    pull_s = {k: _mean_std([f.mu_pull_scale[k] for f in fits]) for k in refs}
+    for f in fits:
+        notes.extend(f"fit of {why}" for why in f.failed)
+    share = _mean_std(
+        [1.0 - (f.sigma_mu_scale / f.sigma_mu) ** 2 if f.sigma_mu > 0 else np.nan for f in fits]
+    )[0]
+    span_refs = [k for k in refs if all(k in f.span for f in fits)]
+    span_inside = {
+        k: float(np.mean([x for f in fits for x in f.span[k]["inside"]])) for k in span_refs
+    }
+
+    def per_bin(k: str, key: str) -> list[float]:
+        rows = [f.span[k][key] for f in fits]
+        if len({len(r) for r in rows}) != 1:  # merged bins in some training: first training
+            return [float(v) for v in rows[0]]
+        return np.mean(np.array(rows, dtype=np.float64), axis=0).tolist()
+
+    diagnostics: dict[str, dict[str, Any]] = {}
+    for key in sorted({k for e in extras for k in e}):
+        dfits = [e[key] for e in extras if key in e]
+        ds, ds_std = _mean_std([f.sigma_mu for f in dfits])
+        dm = {k: _mean_std([f.mu_hat[k] for f in dfits]) for k in refs}
+        diagnostics[key] = {
+            "sigma_mu": ds, "sigma_mu_std": ds_std,
+            "sigma_mu_scale": _mean_std([f.sigma_mu_scale for f in dfits])[0],
+            "mu_hat": {k: v[0] for k, v in dm.items()},
+            "mu_hat_std": {k: v[1] for k, v in dm.items()},
+            "mu_hat_scale": {k: _mean_std([f.mu_hat_scale[k] for f in dfits])[0] for k in refs},
+            "failed": sorted({why for f in dfits for why in f.failed}),
+        }  # fmt: skip
+    if not band > 0:
+        notes.append("ratio: infinite, the LO band is zero")
     return MethodRow(
-        method=method, lam=lam, repeats=len(runs), auc=auc, auc_std=auc_std,
+        method=method, lam=lam, repeats=n, auc=auc, auc_std=auc_std,
         bkg_band=band, bkg_band_err=float(np.mean([wp.bkg_band_err for wp in wps])), bkg_band_std=band_std,
         sig_band=float(np.mean([wp.sig_band for wp in wps])),
-        bkg_distance={n: v[0] for n, v in dist.items()},
-        bkg_distance_err={n: float(np.mean([e.get(n, np.nan) for e in errs])) for n in names},
-        bkg_distance_std={n: v[1] for n, v in dist.items()},
-        ratio={n: v[0] / band if band > 0 else float("inf") for n, v in dist.items()},
+        bkg_distance={k: v[0] for k, v in dist.items()},
+        bkg_distance_err={k: float(np.mean([e.get(k, np.nan) for e in errs])) for k in names},
+        bkg_distance_std={k: v[1] for k, v in dist.items()},
+        ratio={k: v[0] / band if band > 0 else float("inf") for k, v in dist.items()},
         sigma_mu=sigma, sigma_mu_std=sigma_std,
-        mu_hat={n: v[0] for n, v in mu.items()}, mu_hat_std={n: v[1] for n, v in mu.items()},
-        mu_pull={n: v[0] for n, v in pull.items()}, mu_pull_std={n: v[1] for n, v in pull.items()},
+        mu_hat={k: v[0] for k, v in mu.items()}, mu_hat_std={k: v[1] for k, v in mu.items()},
+        mu_pull={k: v[0] for k, v in pull.items()}, mu_pull_std={k: v[1] for k, v in pull.items()},
         sigma_mu_scale=sigma_s, sigma_mu_scale_std=sigma_s_std,
-        mu_hat_scale={n: v[0] for n, v in mu_s.items()},
-        mu_pull_scale={n: v[0] for n, v in pull_s.items()},
-        mu_pull_scale_std={n: v[1] for n, v in pull_s.items()},
+        mu_hat_scale={k: v[0] for k, v in mu_s.items()},
+        mu_pull_scale={k: v[0] for k, v in pull_s.items()},
+        mu_pull_scale_std={k: v[1] for k, v in pull_s.items()},
+        mu_hat_scale_std={k: v[1] for k, v in mu_s.items()},
+        mc_stat_share=share, span_inside=span_inside,
+        span_shift={k: per_bin(k, "shift") for k in span_refs},
+        span_lo={k: per_bin(k, "lo") for k in span_refs},
+        span_hi={k: per_bin(k, "hi") for k in span_refs},
+        diagnostics=diagnostics, notes=tuple(dict.fromkeys(notes)),
     )  # fmt: skip
 
 

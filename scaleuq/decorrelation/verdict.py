@@ -32,10 +32,27 @@ Per trained classifier:
   model, since the data histogram changes with nu; a unit Gaussian constraint on each nu
   component: the envelope's points are +-1 sigma, as for the histosys above; with ``mc_stat`` one factor per bin with a Gaussian constraint of the
   bin's relative MC error, profiled in closed form, as pyhf's staterror). The profile
-  NLL(mu) = min over the grid gives mu_hat; sigma_mu is the half width of NLL(mu) - min <= 1/2.
+  NLL(mu) = min over the grid gives mu_hat; sigma_mu is the half width of NLL(mu) - min <= 1/2
+  (between its outermost crossings). The histograms at the grid points are interpolated onto a
+  finer nu grid (``nu_refine``) before profiling: profiled over the coarse grid alone, NLL(mu)
+  is a comb (one narrow parabola per grid point), whose central tooth made the earlier
+  scale-only sigma_mu of the aware method the narrowest of all.
+  The signal template at each nu is scaled to the nominal signal total (shape only, as the
+  signal histosys of the template fit), unless ``signal_rate_in_nu``: with the signal's rate
+  moving with nu, mu is measured relative to s(nu), and mu and nu become partly degenerate
+  (the signal rate's mu_F dependence), which widens sigma_mu and lets a pull on nu from the
+  background move mu_hat. That was the fit of earlier releases; it explained the aware
+  method's larger sigma_mu and its bias on the K-factor proxy (README, decorrelation study).
   Checked against the template fit: a score that does not depend on nu gives a sigma_mu of the
   same size (0.5 to 1.1 times: the envelope's bin-wise max/min is more conservative than the
   two-dimensional nu; tests/test_decorrelation.py), and both recover a pure signal-rate change.
+  With ``likelihood="nugrid"`` a classifier that does not take nu is fitted this way too (its
+  score is the same at every nu): the study's diagnostic that separates the likelihood from the
+  network.
+* **Span of the LO variations** (per score bin): each reference's expected yield (signal +
+  background) against the smallest and largest yield over the nine (k_R, k_F) points in that
+  bin; a reference inside the span in every bin is one the scale nuisances could in principle
+  describe, a reference outside in some bin is not (the K-factor proxy is built to be outside).
 
 A decorrelated classifier is expected to shrink sigma_mu while its bias on higher-order data
 does not shrink, so that its pulls grow: the numbers report whatever happens.
@@ -45,7 +62,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -74,12 +91,22 @@ class VerdictConfig:
         mc_stat: include the templates' Monte Carlo statistical uncertainty per bin
             (HistFactory ``staterror``, Barlow-Beeston lite); without it, the statistical noise
             of the re-weighted higher-order references is fitted as if it were physics.
+        signal_rate_in_nu: in the nu-grid fit, let the signal's rate move with nu (the fit of
+            earlier releases); default False: the signal template at each nu is scaled to the
+            nominal total, so that mu means the same as in the template fit.
+        nu_refine: points per nu axis on which the nu-grid fit profiles: the templates and
+            data histogrammed at the ``nu_points`` x ``nu_points`` grid are interpolated (cubic
+            splines) onto this finer grid (no refinement when not larger). On the coarse grid
+            alone, with the large Asimov yields of 140 fb^-1, NLL(mu) profiled over nu is a
+            comb of narrow parabolas, one per grid point, and its width that of one tooth.
     """
 
     n_bins: int = 8
     luminosity_pb: float = 140_000.0
     nu_points: int = 9
     mc_stat: bool = True
+    signal_rate_in_nu: bool = False
+    nu_refine: int = 41
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe representation."""
@@ -124,6 +151,11 @@ class FitVerdict:
             (no MC statistical uncertainty of the templates): the uncertainty a decorrelated
             classifier is trained to shrink. Equal to the above when ``mc_stat`` is off.
         n_bins: bins used.
+        failed: the fits that did not converge (their mu_hat or sigma_mu is NaN), each with
+            the reason.
+        span: per reference, per score bin: "shift" (yield / nominal - 1, signal + background),
+            "lo" and "hi" (smallest and largest yield over the nine scale points / nominal - 1)
+            and "inside" (lo <= shift <= hi).
     """
 
     sigma_mu: float
@@ -133,6 +165,8 @@ class FitVerdict:
     mu_hat_scale: dict[str, float]
     mu_pull_scale: dict[str, float]
     n_bins: int
+    failed: tuple[str, ...] = ()
+    span: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe representation."""
@@ -280,20 +314,72 @@ def _template_verdict(
         rb = s_bkg if ref.background.x is background.x else score(ref.background.x)
         observed[name] = histogram(rs, ref.signal.w, edges) + histogram(rb, ref.background.w, edges)
     fits = []
+    failed: list[str] = []
     for stat in (config.mc_stat, False) if config.mc_stat else (False,):
         model = build_model(*templates, mc if stat else None)
-        sigma = fit_mu(model, observed[NOMINAL])[1]
-        fits.append((sigma, {k: fit_mu(model, v)[0] for k, v in observed.items()}))
-    return _verdict(fits[0], fits[-1], len(edges) - 1)
+        which = "with MC statistics" if stat else "scale only"
+        mus: dict[str, float] = {}
+        sigma = float("nan")
+        for k, v in observed.items():
+            mu_k, sigma_k = fit_mu(model, v)
+            mus[k] = mu_k
+            if k == NOMINAL:
+                sigma = sigma_k
+            if not np.isfinite(mu_k):
+                failed.append(
+                    f"{k} ({which}): MIGRAD did not converge (default strategy, then strategy 2)"
+                )
+        fits.append((sigma, mus))
+    span = span_check(
+        (templates[0], templates[1], templates[2], templates[3]),
+        {k: v for k, v in observed.items() if k != NOMINAL},
+    )
+    return _verdict(fits[0], fits[-1], len(edges) - 1, tuple(failed), span)
+
+
+def span_check(
+    templates: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    observed: dict[str, np.ndarray],
+) -> dict[str, dict[str, list[Any]]]:
+    """Each reference's yield per bin against the span of the nine LO scale points.
+
+    Args:
+        templates: nominal signal (B,), signal at the scale points (B, 9), nominal background,
+            background at the scale points.
+        observed: the references' expected yields (B,) (signal + background).
+    Returns:
+        per reference: "shift", "lo", "hi" (relative to the nominal yield per bin) and
+        "inside" per bin (see :class:`FitVerdict`).
+    """
+    nominal = templates[0] + templates[2]
+    varied = templates[1] + templates[3]
+    safe = np.where(nominal > 0, nominal, 1.0)
+    lo = varied.min(axis=1) / safe - 1.0
+    hi = varied.max(axis=1) / safe - 1.0
+    out: dict[str, dict[str, list[Any]]] = {}
+    for name, n in observed.items():
+        shift = n / safe - 1.0
+        out[name] = {
+            "shift": shift.tolist(), "lo": lo.tolist(), "hi": hi.tolist(),
+            "inside": [bool(a <= x <= b) for x, a, b in zip(shift, lo, hi, strict=True)],
+        }  # fmt: skip
+    return out
 
 
 def _verdict(
-    full: tuple[float, dict[str, float]], scale: tuple[float, dict[str, float]], n_bins: int
+    full: tuple[float, dict[str, float]],
+    scale: tuple[float, dict[str, float]],
+    n_bins: int,
+    failed: tuple[str, ...] = (),
+    span: dict[str, dict[str, list[Any]]] | None = None,
 ) -> FitVerdict:
     def pulls(sigma: float, mu: dict[str, float]) -> dict[str, float]:
         return {k: (v - 1.0) / sigma for k, v in mu.items()}
 
-    return FitVerdict(full[0], full[1], pulls(*full), scale[0], scale[1], pulls(*scale), n_bins)
+    return FitVerdict(
+        full[0], full[1], pulls(*full), scale[0], scale[1], pulls(*scale), n_bins, failed,
+        span or {},
+    )  # fmt: skip
 
 
 def _nll_grid(
@@ -328,11 +414,17 @@ def _nll_grid(
     return (lam - nn + log_term).sum(axis=2) + extra + 0.5 * nu2[:, None]
 
 
+def _cross(m0: float, m1: float, p0: float, p1: float) -> float:
+    """Where the straight line through (m0, p0), (m1, p1) crosses 1/2."""
+    return float(m0 + (0.5 - p0) * (m1 - m0) / (p1 - p0)) if p1 != p0 else float(m0)
+
+
 def profile_mu(
     s: np.ndarray, b: np.ndarray, n: np.ndarray, nu2: np.ndarray, rel: np.ndarray | None = None
 ) -> tuple[float, float]:
     """(mu_hat, sigma_mu) from NLL(mu) profiled over the nu grid: the minimum, and the half
-    width of the region NLL - min <= 1/2 (found on a refined mu grid)."""
+    width of the region NLL - min <= 1/2 (found on a refined mu grid). (nan, nan) when the
+    minimum is not inside [-5, 7] (no interval can be read off)."""
     lo, hi = -5.0, 7.0
     mu_hat, sigma = 1.0, 1.0
     for _ in range(3):
@@ -341,12 +433,29 @@ def profile_mu(
         prof = prof - prof.min()
         i = int(np.argmin(prof))
         mu_hat = float(mu[i])
+        if not np.isfinite(prof).all() or (lo == -5.0 and i in (0, len(mu) - 1)):
+            return float("nan"), float("nan")
         inside = np.flatnonzero(prof <= 0.5)
-        left = np.interp(0.5, prof[: i + 1][::-1], mu[: i + 1][::-1]) if inside[0] > 0 else mu[0]
-        right = np.interp(0.5, prof[i:], mu[i:]) if inside[-1] < len(mu) - 1 else mu[-1]
+        a, z = inside[0], inside[-1]  # the outermost crossings: a ragged profile is not cut short
+        left = _cross(mu[a - 1], mu[a], prof[a - 1], prof[a]) if a > 0 else mu[0]
+        right = _cross(mu[z], mu[z + 1], prof[z], prof[z + 1]) if z < len(mu) - 1 else mu[-1]
         sigma = float(0.5 * (right - left))
         lo, hi = mu_hat - 8 * max(sigma, 1e-6), mu_hat + 8 * max(sigma, 1e-6)
     return mu_hat, sigma
+
+
+def refine_grid(values: np.ndarray, axis: np.ndarray, fine: np.ndarray) -> np.ndarray:
+    """Interpolate per-bin values given on the grid ``axis`` x ``axis`` of nu (rows in the
+    order (nu_R, nu_F) with nu_F fastest; shape (P*P, B)) onto ``fine`` x ``fine`` (cubic
+    splines in each direction with at least 4 points, else linear)."""
+    from scipy.interpolate import RegularGridInterpolator
+
+    p = len(axis)
+    cube = values.reshape(p, p, -1)
+    method = "cubic" if p >= 4 else "linear"
+    interp = RegularGridInterpolator((axis, axis), cube, method=method)
+    rr, ff = np.meshgrid(fine, fine, indexing="ij")
+    return interp(np.column_stack([rr.ravel(), ff.ravel()]))
 
 
 def _aware_verdict(
@@ -360,13 +469,17 @@ def _aware_verdict(
     axis = np.linspace(-1.0, 1.0, config.nu_points)
     grid = np.array([(r, f) for r in axis for f in axis])
     zero = np.zeros(2)
-    edges = score_edges(score(signal.x, zero), signal.w, config.n_bins)
+    s0_sig, s0_bkg = score(signal.x, zero), score(background.x, zero)
+    edges = score_edges(s0_sig, signal.w, config.n_bins)
     names = [NOMINAL, *references]
+    s_total = float(signal.w.sum())
     s_t, b_t, err2 = [], [], []
     data: dict[str, list[np.ndarray]] = {k: [] for k in names}
     for nu in grid:
         ss, sb = score(signal.x, nu), score(background.x, nu)
         ws, wb = weights_at(signal.variations, nu), weights_at(background.variations, nu)
+        if not config.signal_rate_in_nu and ws.sum() > 0:
+            ws = ws * (s_total / ws.sum())  # shape only, as the template fit's signal
         s_t.append(histogram(ss, ws, edges))
         b_t.append(histogram(sb, wb, edges))
         err2.append(histogram(ss, ws**2, edges) + histogram(sb, wb**2, edges))
@@ -377,14 +490,48 @@ def _aware_verdict(
             data[name].append(
                 histogram(rs, ref.signal.w, edges) + histogram(rb, ref.background.w, edges)
             )
-    s_arr, b_arr, nu2 = np.array(s_t), np.array(b_t), (grid**2).sum(axis=1)
+    s_arr, b_arr, e_arr = np.array(s_t), np.array(b_t), np.array(err2)
+    data_arr = {k: np.array(v) for k, v in data.items()}
+    if config.nu_refine > config.nu_points:
+        fine = np.linspace(-1.0, 1.0, config.nu_refine)
+        s_arr, b_arr, e_arr = (refine_grid(a, axis, fine) for a in (s_arr, b_arr, e_arr))
+        data_arr = {k: refine_grid(v, axis, fine) for k, v in data_arr.items()}
+        nu2 = np.array([r * r + f * f for r in fine for f in fine])
+    else:
+        nu2 = (grid**2).sum(axis=1)
     total = s_arr + b_arr
-    rel = np.sqrt(np.array(err2)) / np.where(total > 0, total, 1.0) if config.mc_stat else None
+    rel = (
+        np.sqrt(np.clip(e_arr, 0.0, None)) / np.where(total > 0, total, 1.0)
+        if config.mc_stat
+        else None
+    )
     out = []
+    failed: list[str] = []
     for r in (rel, None) if rel is not None else (None,):
-        fits = {k: profile_mu(s_arr, b_arr, np.array(v), nu2, r) for k, v in data.items()}
+        fits = {k: profile_mu(s_arr, b_arr, v, nu2, r) for k, v in data_arr.items()}
+        which = "with MC statistics" if r is not None else "scale only"
+        failed += [
+            f"{k} ({which}): the profiled NLL has its minimum at the end of mu in [-5, 7]"
+            for k, v in fits.items()
+            if not np.isfinite(v[0])
+        ]
         out.append((fits[NOMINAL][1], {k: v[0] for k, v in fits.items()}))
-    return _verdict(out[0], out[-1], len(edges) - 1)
+    t0 = (
+        histogram(s0_sig, signal.w, edges), histogram(s0_sig, signal.variations, edges),
+        histogram(s0_bkg, background.w, edges), histogram(s0_bkg, background.variations, edges),
+    )  # fmt: skip
+    i0 = int(np.flatnonzero((grid == 0).all(axis=1))[0]) if (grid == 0).all(axis=1).any() else -1
+    observed0 = {}
+    for name, ref in references.items():
+        if i0 >= 0:
+            observed0[name] = np.asarray(data[name][i0])
+        else:
+            rs = s0_sig if ref.signal.x is signal.x else score(ref.signal.x, zero)
+            rb = s0_bkg if ref.background.x is background.x else score(ref.background.x, zero)
+            observed0[name] = histogram(rs, ref.signal.w, edges) + histogram(
+                rb, ref.background.w, edges
+            )
+    return _verdict(out[0], out[-1], len(edges) - 1, tuple(failed), span_check(t0, observed0))
 
 
 def verdict(
@@ -394,6 +541,7 @@ def verdict(
     references: dict[str, Reference],
     *,
     config: VerdictConfig | None = None,
+    likelihood: str | None = None,
 ) -> FitVerdict:
     """The profile-likelihood verdict of one trained classifier (see the module docstring).
 
@@ -404,8 +552,18 @@ def verdict(
             nine scale variations).
         references: higher-order pseudo-data sets by name.
         config: binning, luminosity and nu grid.
+        likelihood: "template" (envelope modifiers; not for a classifier that takes nu) or
+            "nugrid" (templates rebuilt on the nu grid); default: "nugrid" for a classifier
+            that takes nu, else "template".
     """
     cfg = config or VerdictConfig()
-    if getattr(model, "takes_nu", False):
-        return _aware_verdict(model.score, signal, background, references, cfg)
+    takes_nu = bool(getattr(model, "takes_nu", False))
+    kind = likelihood or ("nugrid" if takes_nu else "template")
+    if kind not in ("template", "nugrid"):
+        raise ValueError(f"likelihood must be 'template' or 'nugrid', got {kind!r}")
+    if kind == "nugrid":
+        score = model.score if takes_nu else (lambda x, nu: model.score(x))
+        return _aware_verdict(score, signal, background, references, cfg)
+    if takes_nu:
+        raise ValueError("a classifier that takes nu is fitted with likelihood='nugrid'")
     return _template_verdict(model.score, signal, background, references, cfg)

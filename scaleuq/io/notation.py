@@ -32,8 +32,7 @@ from scaleuq.errors import NotationError, UnitError, location
 from scaleuq.io.process import count_final_state, normalize_process
 from scaleuq.util.numbers import parse_number
 from scaleuq.util.text import read_utf8
-
-XSEC_UNITS_TO_PB = {"ab": 1e-6, "fb": 1e-3, "pb": 1.0, "nb": 1e3, "ub": 1e6, "µb": 1e6, "mb": 1e9}
+from scaleuq.util.units import XSEC_UNITS_TO_PB  # the one unit table (re-exported for tables.py)
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _NUM = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # one way to match: no backtracking

@@ -8,12 +8,12 @@ ids are deliberately *not* in (k_R, k_F) order, so that readers must map them by
 
 from __future__ import annotations
 
-import gzip
 import io
 from pathlib import Path
 
 import numpy as np
 
+from scaleuq.io.lhe.reader import gzip_writer
 from scaleuq.util.atomic import atomic_open
 
 SCALE_POINTS = [(kr, kf) for kr in (1.0, 2.0, 0.5) for kf in (1.0, 2.0, 0.5)]
@@ -73,9 +73,7 @@ def write_synthetic_lhe(
     kr = np.array([p[0] for p in points])
     kf = np.array([p[1] for p in points])
     with atomic_open(path, "wb") as raw:
-        handle = (
-            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) if compress else raw
-        )
+        handle = gzip_writer(raw, level=6, threads=0) if compress else raw
         handle.write(_header(process, xsec_pb, 0.01 * xsec_pb, ids, points).encode())
         for start in range(0, n_events, chunk):
             handle.write(

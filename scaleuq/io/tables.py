@@ -67,7 +67,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaleuq.errors import DuplicateProcessError, TableError, UnitError, location
-from scaleuq.io.longformat import is_long_format, long_records
+from scaleuq.io.longformat import (
+    LONG_COLUMNS,
+    is_long_format,
+    long_records,
+    validate_long,
+    wide_records,
+)
 from scaleuq.io.notation import XSEC_UNITS_TO_PB, read_paper_notation
 from scaleuq.io.process import normalize_process
 from scaleuq.util.numbers import parse_number
@@ -721,6 +727,123 @@ def from_records(
         row["source"], row["dataset"] = source, dataset
         rows.append(row)
     return _frame(rows)
+
+
+def as_table(
+    table: pd.DataFrame | Sequence[dict[str, object]], *, dataset: str = "dataframe"
+) -> pd.DataFrame:
+    """An in-memory table in any documented format, as the canonical table.
+
+    The API's entry points (:func:`scaleuq.pulls`, :func:`scaleuq.reference_correct`,
+    :func:`scaleuq.fit`, :func:`scaleuq.recommend`, ...) pass their DataFrames through here, so
+    a DataFrame gets the validation and normalisation a file gets from :func:`read_table`: the
+    input schema's columns (``_pct`` or ``_rel`` uncertainties, ``lo_xsec_fb``, a ``unit``
+    column, ``k_factor``, ``lo_scale_rel``, the long format of :mod:`scaleuq.io.longformat`,
+    ...), the same errors for bad cells (naming the row as ``<dataset> row N (process)``) and
+    duplicates. A table that already has every canonical column (what the readers return) is
+    checked column-wise and returned as it is.
+
+    Args:
+        table: a :class:`pandas.DataFrame` (or a list of row dicts) in the input schema.
+        dataset: the name used in error messages and the ``dataset`` column.
+
+    Raises:
+        TableError: the table is not a DataFrame, has no rows, or a cell or column is invalid.
+    """
+    import pandas as pd
+
+    if isinstance(table, list | tuple) and all(isinstance(r, dict) for r in table):
+        table = pd.DataFrame.from_records(list(table))
+    if not isinstance(table, pd.DataFrame):
+        raise TableError(
+            f"expected a table (a pandas DataFrame in the table schema), got "
+            f"{type(table).__name__}; read files with scaleuq.read_table"
+        )
+    if table.columns.duplicated().any():
+        name = table.columns[table.columns.duplicated()][0]
+        raise TableError(f"{dataset}: column '{name}' appears more than once")
+    if len(table) == 0:
+        raise TableError(f"{dataset}: the table has no rows")
+    if set(CANONICAL_COLUMNS) <= set(table.columns):
+        _check_canonical(table, dataset)
+        return table
+    if "process" not in table.columns and set(LONG_COLUMNS) <= set(table.columns):
+        # the long format (point, observable, order, k_R, k_F, value), as read_table reads it
+        long = validate_long(table, dataset)
+        rows = []
+        for i, (source, record) in enumerate(wide_records(long), start=1):
+            row = _record_to_row(record, source, None)
+            row["source"], row["dataset"] = source or f"{dataset}#{i}", dataset
+            rows.append(row)
+        return _frame(rows)
+    where0 = f"{dataset}: columns"
+    for col in ("process", "n_final"):
+        if col not in table.columns:
+            raise TableError(f"{where0}: missing column '{col}'")
+    stripped = [c.strip() if isinstance(c, str) else c for c in table.columns]
+    _classify_columns(stripped, where0)
+    has_source = "source" in table.columns
+    rows = []
+    for i, values in enumerate(table.itertuples(index=False, name=None), start=1):
+        record = {
+            col: (None if _is_na(value) else value)
+            for col, value in zip(stripped, values, strict=True)
+        }
+        where = f"{dataset} row {i}"
+        row = _record_to_row(record, where, None)
+        source = record.get("source") if has_source else None
+        row["source"] = str(source) if source is not None else f"{dataset}#{i}"
+        row["dataset"] = dataset
+        rows.append(row)
+    return _frame(rows)
+
+
+def _is_na(value: Any) -> bool:
+    """pandas' missing values (NaN, None, pd.NA, NaT) in one cell; containers are not."""
+    import pandas as pd
+
+    if isinstance(value, list | dict | tuple | set):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_canonical(table: pd.DataFrame, dataset: str) -> None:
+    """Column-wise checks of a table in the canonical schema (the readers' output)."""
+    import numpy as np
+
+    def bad(mask: Any, col: str, what: str) -> None:
+        if mask.any():
+            i = int(np.flatnonzero(np.asarray(mask))[0])
+            process = table["process"].iloc[i]
+            raise TableError(
+                f"{dataset} row {i + 1} ({process}): '{col}' is {table[col].iloc[i]!r}; {what}"
+            )
+
+    process = table["process"]
+    bad(process.isna() | (process.astype(str).str.strip() == ""), "process", "empty 'process'")
+    try:
+        n_final = _as_floats(table["n_final"])
+        numbers = {c: _as_floats(table[c]) for c in (*FLOAT_COLUMNS, "k_minus_1")}
+    except (TypeError, ValueError) as exc:
+        raise TableError(f"{dataset}: a numeric column holds text ({exc})") from None
+    bad(~(n_final >= 1) | (n_final != np.floor(n_final)), "n_final", "expected a count >= 1")
+    for col, values in numbers.items():
+        bad(np.isinf(values), col, "not finite")
+        if "_xsec_" in col:
+            bad(values <= 0, col, "a cross section must be positive")
+        elif "_mc_err_" in col or col.endswith("_rel"):
+            bad(values < 0, col, "it must not be negative (uncertainties are positive fractions)")
+    check_duplicates(table)
+
+
+def _as_floats(column: Any) -> Any:
+    """A column as a float array (NA as NaN); text raises ``ValueError``."""
+    import numpy as np
+
+    return np.asarray(column.astype("Float64").to_numpy(dtype=float, na_value=np.nan))
 
 
 def _frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:

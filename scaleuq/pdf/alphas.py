@@ -96,10 +96,27 @@ class AlphaS:
                 )
             if not 0 < self.alphas_mz < 1:
                 raise PDFError(f"alpha_s(M_Z) = {self.alphas_mz} is not in (0, 1)")
-        if self.kind == "ipol" and (len(self.qs) != len(self.vals) or len(self.qs) < 2):
-            raise PDFError("ipol alpha_s needs AlphaS_Qs and AlphaS_Vals of equal length >= 2")
-        if self.kind == "analytic" and (not self.lambdas or not 0 <= self.order <= 2):
-            raise PDFError("analytic alpha_s needs AlphaS_Lambda4/5 and AlphaS_OrderQCD 0-2")
+            if not (math.isfinite(self.mz) and self.mz > 0):
+                raise PDFError(f"{self.source}: M_Z = {self.mz!r} is not a positive mass in GeV")
+        bad = [(k, m) for k, m in self.masses.items() if not (math.isfinite(m) and m > 0)]
+        if bad:
+            raise PDFError(
+                f"{self.source}: quark mass m_{bad[0][0]} = {bad[0][1]!r} is not a positive mass "
+                "in GeV"
+            )
+        if self.kind == "ipol":
+            _check_table(self.qs, self.vals, self.source)
+        if self.kind == "analytic":
+            if not self.lambdas or not 0 <= self.order <= 2:
+                raise PDFError(
+                    f"{self.source}: analytic alpha_s needs AlphaS_Lambda4/5 and AlphaS_OrderQCD 0-2"
+                )
+            for n, lam in self.lambdas.items():
+                if not (math.isfinite(lam) and lam > 0):
+                    raise PDFError(
+                        f"{self.source}: field AlphaS_Lambda{n}: expected a positive number of "
+                        f"GeV, got {lam!r}"
+                    )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe description."""
@@ -143,8 +160,18 @@ class AlphaS:
             sel = nf == n
             lam = self.lambdas.get(int(n))
             if lam is None:
-                raise PDFError(f"analytic alpha_s: no AlphaS_Lambda{int(n)} for {int(n)} flavours")
+                raise PDFError(
+                    f"{self.source}: analytic alpha_s: no AlphaS_Lambda{int(n)} for {int(n)} flavours"
+                )
             b0, b1, b2 = beta_coefficients(int(n))
+            if (q[sel] <= lam).any():
+                low = float(q[sel][q[sel] <= lam].min())
+                hint = " (AlphaS_LambdaN is in GeV: was it typed in MeV?)" if lam > 10 else ""
+                raise PDFError(
+                    f"{self.source}: analytic alpha_s at Q = {low:.6g} GeV is at or below "
+                    f"Lambda_QCD = {lam:.6g} GeV for {int(n)} flavours: there is no perturbative "
+                    f"value{hint}"
+                )
             t = np.log(q[sel] ** 2 / lam**2)
             y = 1.0 / (b0 * t)
             corr = np.ones_like(t)
@@ -154,6 +181,12 @@ class AlphaS:
             if self.order >= 2:
                 corr += (b1**2 * (lt**2 - lt - 1) + b0 * b2) / (b0**4 * t**2)
             out[sel] = y * corr
+        if (~np.isfinite(out) | (out <= 0)).any():
+            bad = float(q[~np.isfinite(out) | (out <= 0)].min())
+            raise PDFError(
+                f"{self.source}: analytic alpha_s is not positive at Q = {bad:.6g} GeV (too close "
+                "to Lambda_QCD for the truncated expansion)"
+            )
         return out
 
     # -- ODE ------------------------------------------------------------------------------
@@ -176,6 +209,36 @@ class AlphaS:
 
     def _ode(self, q: np.ndarray) -> np.ndarray:
         return self._table(q)
+
+
+def _check_table(qs: tuple[float, ...], vals: tuple[float, ...], source: str) -> None:
+    """An ``ipol`` table LHAPDF can interpolate: equal lengths >= 2, positive finite scales
+    that increase (a scale repeated once starts a subgrid at a flavour threshold), positive
+    finite values."""
+    if len(qs) != len(vals) or len(qs) < 2:
+        raise PDFError(
+            f"{source}: fields AlphaS_Qs and AlphaS_Vals: an ipol alpha_s needs two lists of "
+            f"equal length >= 2 (got {len(qs)} scales and {len(vals)} values)"
+        )
+    q = np.asarray(qs, dtype=np.float64)
+    v = np.asarray(vals, dtype=np.float64)
+    if not (np.isfinite(q).all() and (q > 0).all()):
+        raise PDFError(f"{source}: field AlphaS_Qs: the scales must be positive numbers")
+    if not (np.isfinite(v).all() and (v > 0).all()):
+        raise PDFError(f"{source}: field AlphaS_Vals: the values must be positive numbers")
+    step = np.diff(q)
+    if (step < 0).any():
+        i = int(np.flatnonzero(step < 0)[0])
+        raise PDFError(
+            f"{source}: field AlphaS_Qs: the scales must increase, but entry {i + 2} "
+            f"({q[i + 1]:g}) is below entry {i + 1} ({q[i]:g})"
+        )
+    same = step == 0
+    if same[0] or same[-1] or (same[1:] & same[:-1]).any():
+        raise PDFError(
+            f"{source}: field AlphaS_Qs: a scale may repeat only once, at a flavour threshold "
+            "inside the table (each subgrid needs two distinct scales)"
+        )
 
 
 def _ipol(q2s: np.ndarray, vals: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -324,7 +387,15 @@ class _ODETable:
 
 
 def from_info(info: dict[str, Any], source: str) -> AlphaS:
-    """The alpha_s an LHAPDF ``.info`` describes (keys as in LHAPDF's ``mkAlphaS``)."""
+    """The alpha_s an LHAPDF ``.info`` describes (keys as in LHAPDF's ``mkAlphaS``).
+
+    Raises:
+        PDFError: a field of the wrong type or range, or a table LHAPDF could not interpolate;
+            the message names ``source`` (the file) and the field.
+    """
+    from scaleuq.pdf.info import check_info
+
+    info = check_info(info, source)
     kind = str(info.get("AlphaS_Type", "ode")).lower()
     masses = {}
     for qid, key in ((4, "MCharm"), (5, "MBottom"), (6, "MTop")):
@@ -351,6 +422,7 @@ def from_info(info: dict[str, Any], source: str) -> AlphaS:
             raise PDFError(f"{source}: AlphaS_Type ipol needs AlphaS_Qs and AlphaS_Vals")
         kw["qs"] = tuple(float(v) for v in qs)
         kw["vals"] = tuple(float(v) for v in vals)
+        _check_table(kw["qs"], kw["vals"], source)
     if kind == "analytic":
         kw["lambdas"] = {
             n: float(info[f"AlphaS_Lambda{n}"]) for n in (3, 4, 5, 6) if f"AlphaS_Lambda{n}" in info

@@ -98,13 +98,14 @@ class GridMember:
         return float(self.subgrids[-1].q[-1])
 
 
-_COMMENT = re.compile(rb"(?m)^[ \t]*#[^\n]*\n?")
+#: whole-line comments; the newline stays, so line numbers in messages are the file's
+_COMMENT = re.compile(rb"(?m)^[ \t]*#[^\n]*")
 
 
-def _split_blocks(raw: bytes) -> list[bytes]:
+def _split_blocks(raw: bytes) -> list[tuple[int, bytes]]:
     """Split at lines that are ``---`` (surrounding blanks allowed), without a regex scan of
-    every line (a member file has ~5000 lines and 2-4 separators)."""
-    parts: list[bytes] = []
+    every line (a member file has ~5000 lines and 2-4 separators): (byte offset, block)."""
+    parts: list[tuple[int, bytes]] = []
     start = pos = 0
     while (i := raw.find(b"---", pos)) >= 0:
         line_start = raw.rfind(b"\n", 0, i) + 1
@@ -112,21 +113,52 @@ def _split_blocks(raw: bytes) -> list[bytes]:
         line_end = len(raw) if line_end < 0 else line_end
         pos = i + 3
         if raw[line_start:line_end].strip() == b"---":
-            parts.append(raw[start:line_start])
+            parts.append((start, raw[start:line_start]))
             start = pos = line_end + 1
-    parts.append(raw[start:])
+    parts.append((start, raw[start:]))
     return parts
 
 
-def _numbers(text: bytes, path: Path, what: str) -> np.ndarray:
+def _lines(block: bytes, first_line: int, n: int) -> tuple[list[tuple[int, bytes]], int, bytes]:
+    """The first ``n`` non-blank lines of a block with their line numbers, the line number
+    where the rest starts, and the rest."""
+    out: list[tuple[int, bytes]] = []
+    pos, line = 0, first_line
+    while len(out) < n and pos < len(block):
+        end = block.find(b"\n", pos)
+        end = len(block) if end < 0 else end
+        if block[pos:end].strip():
+            out.append((line, block[pos:end]))
+        pos, line = end + 1, line + 1
+    return out, line, block[pos:]
+
+
+def _numbers(text: bytes, where: str, what: str) -> np.ndarray:
     try:
-        return np.array(text.split(), dtype=np.float64)
+        values = np.array(text.split(), dtype=np.float64)
     except ValueError:
-        raise PDFError(f"{path}: non-numeric {what}") from None
+        raise PDFError(f"{where}: non-numeric {what}") from None
+    if not np.isfinite(values).all():
+        raise PDFError(f"{where}: {what} must be finite numbers (found nan or inf)")
+    return values
+
+
+def _data_line(rest: bytes, first_line: int, row: int) -> int:
+    """Line number of the ``row``-th non-blank line of ``rest`` (which starts at first_line)."""
+    k = -1
+    for i, line in enumerate(rest.split(b"\n")):
+        if line.strip():
+            k += 1
+            if k == row:
+                return first_line + i
+    return first_line
 
 
 def read_member(path: str | Path) -> GridMember:
     """Read one LHAPDF6 ``lhagrid1`` member file.
+
+    Every knot and value must be a finite number: a ``nan`` or ``inf`` is refused with the
+    file and line (LHAPDF would interpolate it into every point near it).
 
     Raises:
         PDFError: the file is missing, not ``lhagrid1``, or its blocks are inconsistent.
@@ -136,12 +168,15 @@ def read_member(path: str | Path) -> GridMember:
     path = Path(path)
     if not path.is_file():
         raise PDFError(f"{path}: no such PDF member file")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PDFError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if b"#" in raw:
         raw = _COMMENT.sub(b"", raw)
     parts = _split_blocks(raw)
     header: dict[str, str] = {}
-    for line in parts[0].decode("utf-8", "replace").splitlines():
+    for line in parts[0][1].decode("utf-8", "replace").splitlines():
         if ":" in line:
             key, value = line.split(":", 1)
             header[key.strip()] = value.strip()
@@ -150,7 +185,7 @@ def read_member(path: str | Path) -> GridMember:
         raise PDFError(f"{path}: grid format '{fmt}' is not supported (only lhagrid1)")
     if len(parts) < 3:
         raise PDFError(f"{path}: not an LHAPDF6 grid file (no '---' separated blocks)")
-    blocks = [b for b in parts[1:] if b.strip()]
+    blocks = [(raw.count(b"\n", 0, off) + 1, b) for off, b in parts[1:] if b.strip()]
     if not blocks:
         raise PDFError(f"{path}: no subgrid blocks")
     x_knots: np.ndarray | None = None
@@ -158,36 +193,54 @@ def read_member(path: str | Path) -> GridMember:
     subgrids: list[Subgrid] = []
     arrays: list[np.ndarray] = []
     start = 0
-    for k, block in enumerate(blocks, 1):
-        lines = block.strip().split(b"\n", 3)
-        if len(lines) < 4:
-            raise PDFError(f"{path}: subgrid {k} lacks its x, Q, flavour or data lines")
-        xs = _numbers(lines[0], path, f"x knots in subgrid {k}")
-        qs = _numbers(lines[1], path, f"Q knots in subgrid {k}")
+    for k, (first_line, block) in enumerate(blocks, 1):
+        heads, data_start, rest = _lines(block, first_line, 3)
+        if len(heads) < 3 or not rest.strip():
+            raise PDFError(
+                f"{path}:{first_line}: subgrid {k} lacks its x, Q, flavour or data lines"
+            )
+        (lx, x_line), (lq, q_line), (lf, f_line) = heads
+        xs = _numbers(x_line, f"{path}:{lx}", f"x knots in subgrid {k}")
+        qs = _numbers(q_line, f"{path}:{lq}", f"Q knots in subgrid {k}")
         try:
-            ids = tuple(int(v) for v in lines[2].split())
+            ids = tuple(int(v) for v in f_line.split())
         except ValueError:
-            raise PDFError(f"{path}: non-integer parton ids in subgrid {k}") from None
+            raise PDFError(f"{path}:{lf}: non-integer parton ids in subgrid {k}") from None
         if x_knots is None:
             x_knots, pids = xs, ids
         elif xs.shape != x_knots.shape or not np.array_equal(xs, x_knots):
-            raise PDFError(f"{path}: subgrid {k} has different x knots (LHAPDF needs them equal)")
+            raise PDFError(
+                f"{path}:{lx}: subgrid {k} has different x knots (LHAPDF needs them equal)"
+            )
         elif ids != pids:
-            raise PDFError(f"{path}: subgrid {k} lists different parton ids")
+            raise PDFError(f"{path}:{lf}: subgrid {k} lists different parton ids")
+        if not ids or len(set(ids)) != len(ids):
+            raise PDFError(f"{path}:{lf}: subgrid {k} needs distinct parton ids")
         if len(xs) < 4 or len(qs) < 2:
-            raise PDFError(f"{path}: subgrid {k} needs at least 4 x knots and 2 Q knots")
-        if np.any(np.diff(xs) <= 0) or np.any(np.diff(qs) <= 0) or xs[0] <= 0 or qs[0] <= 0:
-            raise PDFError(f"{path}: knots of subgrid {k} are not positive and increasing")
+            raise PDFError(f"{path}:{lx}: subgrid {k} needs at least 4 x knots and 2 Q knots")
+        if np.any(np.diff(xs) <= 0) or xs[0] <= 0 or xs[-1] > 1:
+            raise PDFError(f"{path}:{lx}: x knots of subgrid {k} are not increasing in (0, 1]")
+        if np.any(np.diff(qs) <= 0) or qs[0] <= 0:
+            raise PDFError(f"{path}:{lq}: Q knots of subgrid {k} are not positive and increasing")
         try:
             data = pd.read_csv(
-                io.BytesIO(lines[3]), sep=r"\s+", header=None, engine="c", dtype=np.float64
+                io.BytesIO(rest), sep=r"\s+", header=None, engine="c", dtype=np.float64
             ).to_numpy()
         except (ValueError, pd.errors.ParserError) as exc:
-            raise PDFError(f"{path}: malformed values in subgrid {k} ({exc})") from None
-        if data.shape != (len(xs) * len(qs), len(ids)) or np.isnan(data).any():
             raise PDFError(
-                f"{path}: subgrid {k} should have {len(xs) * len(qs)} lines of {len(ids)} "
-                f"values, found {data.shape[0]} lines of {data.shape[1]}"
+                f"{path}:{data_start}: malformed values in subgrid {k} "
+                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+            ) from None
+        if data.shape != (len(xs) * len(qs), len(ids)):
+            raise PDFError(
+                f"{path}:{data_start}: subgrid {k} should have {len(xs) * len(qs)} lines of "
+                f"{len(ids)} values, found {data.shape[0]} lines of {data.shape[1]}"
+            )
+        if not np.isfinite(data).all():
+            row = int(np.flatnonzero(~np.isfinite(data).all(axis=1))[0])
+            raise PDFError(
+                f"{path}:{_data_line(rest, data_start, row)}: subgrid {k} has a value that is "
+                "not a finite number (nan, inf or a missing column)"
             )
         arrays.append(data.reshape(len(xs), len(qs), len(ids)).transpose(2, 0, 1))
         subgrids.append(Subgrid(qs, start))
@@ -585,7 +638,7 @@ def _continuation(
         qq = np.broadcast_to(qq, sel.shape)
         return _interp(member, values, cols[sel], xx[sel], qq[sel], "lhapdf")
 
-    out = np.empty((values.shape[0], len(x)))
+    out = np.full((values.shape[0], len(x)), np.nan)  # every point is set below
     small_x = x < xmin
     high = q2 > q2max
     low = q2 < q2min

@@ -16,6 +16,7 @@ With ``backend="lhapdf"`` the ``lhapdf`` Python module evaluates the same calls 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
 import os
@@ -27,17 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from scaleuq.errors import LHAPDFMissingError
 from scaleuq.pdf.alphas import DEFAULTS, AlphaS, from_info
-from scaleuq.pdf.grid import (
-    EXTRAPOLATIONS,
-    INTERPOLATIONS,
-    GridMember,
-    PDFError,
-    evaluate,
-    members_last,
-    read_member,
-)
+from scaleuq.pdf.backend import PDFBackend
+from scaleuq.pdf.cache import CACHE_ENV as CACHE_ENV  # re-exported
+from scaleuq.pdf.cache import grid_cache_dir as grid_cache_dir  # re-exported
+from scaleuq.pdf.grid import EXTRAPOLATIONS, INTERPOLATIONS, GridMember, PDFError
+from scaleuq.pdf.info import read_info
+from scaleuq.pdf.location import SetLocation
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +47,7 @@ PdfPath = (
     | None
 )
 
-#: Extra directories to search for PDF sets: one path or several.
-PdfPath = (
-    str
-    | os.PathLike[str]
-    | list[str | os.PathLike[str]]
-    | tuple[str | os.PathLike[str], ...]
-    | None
-)
-
+#: The PDF backends that ship with scaleuq (:mod:`scaleuq.pdf.registry` holds every one).
 BACKENDS = ("builtin", "lhapdf")
 
 
@@ -73,6 +62,8 @@ def pythia_pdfdata() -> Path | None:
         here = Path(spec.origin).resolve().parent
         candidates += [p / "share" / "Pythia8" / "pdfdata" for p in [here, *here.parents][:5]]
     candidates.append(Path(sys.prefix) / "share" / "Pythia8" / "pdfdata")
+    if os.environ.get("PYTHIA8DATA"):  # Pythia's xmldoc folder; pdfdata is beside it
+        candidates.append(Path(os.environ["PYTHIA8DATA"]).parent / "pdfdata")
     return next((c for c in candidates if c.is_dir()), None)
 
 
@@ -118,23 +109,6 @@ def _lhapdf_id(number: int, dirs: list[Path]) -> tuple[str, int]:
     )
 
 
-@dataclass(frozen=True)
-class SetLocation:
-    """Where a set's files are.
-
-    Attributes:
-        name: the set name.
-        info_path: the ``.info`` file, or None (a lone grid file).
-        member_paths: member files by member number.
-        member: the member asked for (``NAME/MEMBER``), or None for the whole set.
-    """
-
-    name: str
-    info_path: Path | None
-    member_paths: dict[int, Path]
-    member: int | None
-
-
 def locate(spec: str | os.PathLike[str], pdf_path: PdfPath = None) -> SetLocation:
     """Find a set (see the module docstring for the forms of ``spec``)."""
     dirs = search_path(pdf_path)
@@ -165,10 +139,34 @@ def locate(spec: str | os.PathLike[str], pdf_path: PdfPath = None) -> SetLocatio
             return SetLocation(text, None, {0: lone}, member)
         if (d / f"{text}.dat").is_file():
             return SetLocation(text, None, {0: d / f"{text}.dat"}, member)
+    if not dirs:
+        raise PDFError(
+            f"PDF set '{spec}' not found: no folder to search (no --pdf-path, LHAPDF_DATA_PATH "
+            "unset, and pythia8mc, whose wheel ships NNPDF grids, is not installed): install it "
+            'with `pip install "scaleuq[mc]"`, or pass --pdf-path DIR (or set LHAPDF_DATA_PATH)'
+        )
+    hint = (
+        ""
+        if pythia_pdfdata() is not None
+        else '; pythia8mc\'s grids are not on it (`pip install "scaleuq[mc]"` adds them)'
+    )
     raise PDFError(
-        f"PDF set '{spec}' not found in {', '.join(map(str, dirs)) or 'an empty search path'} "
+        f"PDF set '{spec}' not found in {', '.join(map(str, dirs))}{hint} "
         "(set LHAPDF_DATA_PATH or pass --pdf-path)"
     )
+
+
+def member_file(spec: str | os.PathLike[str], member: int = 0, *, pdf_path: PdfPath = None) -> Path:
+    """The ``.dat`` file of one member of a set found by :func:`locate` (e.g. the central grid
+    that ``scaleuq series dis`` evolves; read it with :func:`scaleuq.pdf.read_member`).
+
+    Raises:
+        PDFError: the set is not on the search path, or that member is not on disk.
+    """
+    loc = locate(spec, pdf_path)
+    if member not in loc.member_paths:
+        raise PDFError(f"PDF set {loc.name}: member {member} is not on disk")
+    return loc.member_paths[member]
 
 
 def _from_dir(d: Path, name: str, member: int | None) -> SetLocation:
@@ -181,19 +179,6 @@ def _from_dir(d: Path, name: str, member: int | None) -> SetLocation:
     if not members:
         raise PDFError(f"{d}: no member files {name}_NNNN.dat")
     return SetLocation(name, info if info.is_file() else None, members, member)
-
-
-def read_info(path: Path) -> dict[str, Any]:
-    """Parse an LHAPDF ``.info`` file (YAML)."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
-    except yaml.YAMLError as exc:
-        raise PDFError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise PDFError(f"{path}: not an LHAPDF .info file")
-    return data
 
 
 def default_alphas(
@@ -237,20 +222,32 @@ def default_alphas(
     )
 
 
+def _is_physical(x: np.ndarray, q2: np.ndarray) -> None:
+    bad = ~np.isfinite(x) | ~np.isfinite(q2) | (x <= 0) | (x > 1) | (q2 < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise PDFError(
+            f"x = {x[i]!r}, Q^2 = {q2[i]!r} is not a physical point (0 < x <= 1, Q^2 >= 0)"
+        )
+
+
 @dataclass(frozen=True)
 class PDFSet:
-    """An LHAPDF6 set (or the members of it asked for), evaluated in numpy.
+    """An LHAPDF6 set (or the members of it asked for), evaluated by a backend.
 
     Attributes:
         name: set name.
-        info: the ``.info`` contents ({} when there is none).
+        info: the checked ``.info`` contents ({} when there is none).
         members: member numbers loaded, in order (row order of :meth:`xfxq`).
         lhapdf_id: ``SetIndex`` of the ``.info`` (LHAPDF id of member 0), or None.
         error_type: ``ErrorType`` of the ``.info`` (``replicas``, ``hessian``, ``symmhessian``),
             or None.
-        alphas: the set's alpha_s.
+        alphas: the set's alpha_s. Replacing it (``dataclasses.replace(pdf, alphas=...)``)
+            makes :meth:`alphas_q` use the new one, whatever the backend.
         interpolation, extrapolation: see :mod:`scaleuq.pdf.grid`.
-        backend: ``builtin`` or ``lhapdf``.
+        backend: the backend's registry name (``builtin``, ``lhapdf``, ...).
+        engine: the :class:`scaleuq.pdf.backend.PDFBackend` that evaluates the members.
+        location: where the set's files are (None for a wrapped object).
     """
 
     name: str
@@ -262,31 +259,51 @@ class PDFSet:
     interpolation: str = "lhapdf"
     extrapolation: str = "continuation"
     backend: str = "builtin"
-    _grid: GridMember | None = field(default=None, repr=False)
-    _values: np.ndarray | None = field(default=None, repr=False)
-    _values_t: np.ndarray | None = field(default=None, repr=False)
-    _lhapdf: tuple[Any, ...] = field(default=(), repr=False)
+    engine: PDFBackend | None = field(default=None, repr=False, compare=False)
+    location: SetLocation | None = field(default=None, repr=False, compare=False)
+    _native_alphas: AlphaS | None = field(default=None, repr=False, compare=False)
+
+    def _engine(self) -> PDFBackend:
+        if self.engine is None:
+            raise PDFError(f"PDF set {self.name} has no backend to evaluate it")
+        return self.engine
+
+    # the builtin backend's arrays (kept for code that reads them)
+    @property
+    def _grid(self) -> GridMember | None:
+        return getattr(self.engine, "grid", None)
+
+    @property
+    def _values(self) -> np.ndarray | None:
+        return getattr(self.engine, "values", None)
+
+    @property
+    def _values_t(self) -> np.ndarray | None:
+        return getattr(self.engine, "values_t", None)
 
     @property
     def x_range(self) -> tuple[float, float]:
         """(x_min, x_max) of the grid."""
-        if self._grid is not None:
-            return float(self._grid.x[0]), float(self._grid.x[-1])
-        return float(self.info.get("XMin", 0.0)), float(self.info.get("XMax", 1.0))
+        return self._engine().x_range
 
     @property
     def q_range(self) -> tuple[float, float]:
         """(Q_min, Q_max) of the grid in GeV."""
-        if self._grid is not None:
-            return self._grid.q_min, self._grid.q_max
-        return float(self.info.get("QMin", 0.0)), float(self.info.get("QMax", np.inf))
+        return self._engine().q_range
 
     @property
     def pids(self) -> tuple[int, ...]:
-        """Parton ids the grid holds."""
-        if self._grid is not None:
-            return self._grid.pids
-        return tuple(int(v) for v in self.info.get("Flavors", ()))
+        """Parton ids the grid holds (the backend's ``flavours``)."""
+        return self._engine().flavours
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files this set was read from (its ``.info`` and the loaded members' grids):
+        inputs that no output may overwrite."""
+        if self.location is None:
+            return ()
+        info = () if self.location.info_path is None else (self.location.info_path,)
+        return (*info, *(self.location.member_paths[m] for m in self.members))
 
     def lhapdf_ids(self) -> list[int | None]:
         """LHAPDF id of each loaded member (None when the set has no ``SetIndex``)."""
@@ -309,38 +326,22 @@ class PDFSet:
 
     def xfxq2(self, pid: Any, x: Any, q2: Any, *, rows: Any = None) -> np.ndarray:
         """x f(x, Q^2) for the loaded members: arrays of (pid, x, Q^2 in GeV^2) in, an
-        (n_members, n) array out (``rows``: only these positions of :attr:`members`)."""
+        (n_members, n) array out (``rows``: only these positions of :attr:`members`).
+
+        Raises:
+            PDFError: a point outside 0 < x <= 1, Q^2 >= 0, or one the backend refuses.
+        """
         pid = np.atleast_1d(np.asarray(pid, dtype=np.int64))
         x = np.atleast_1d(np.asarray(x, dtype=np.float64))
         q2 = np.atleast_1d(np.asarray(q2, dtype=np.float64))
         pid, x, q2 = np.broadcast_arrays(pid, x, q2)
+        _is_physical(x, q2)
         which = (
-            list(range(len(self.members)))
+            np.arange(len(self.members), dtype=np.int64)
             if rows is None
-            else [int(r) for r in np.atleast_1d(rows)]
+            else np.atleast_1d(np.asarray(rows, dtype=np.int64))
         )
-        if self.backend == "lhapdf":
-            out = np.empty((len(which), len(x)))
-            for k, r in enumerate(which):
-                member = self._lhapdf[r]
-                out[k] = [member.xfxQ2(int(p), float(a), float(b)) for p, a, b in zip(pid, x, q2)]
-            return out
-        assert self._grid is not None and self._values is not None
-        force = int(self.info.get("ForcePositive", 0) or 0)
-        if self.interpolation == "pythia":
-            force = max(force, 1)  # Pythia's PDF::xf returns max(0, x f)
-        return evaluate(
-            self._grid,
-            self._values,
-            pid,
-            x,
-            q2,
-            interpolation=self.interpolation,
-            extrapolation=self.extrapolation,
-            force_positive=force,
-            rows=np.array(which, dtype=np.int64),
-            values_t=self._values_t,
-        )
+        return self._engine().xfxq2(pid, x, q2, which)
 
     def xfxq(self, pid: Any, x: Any, q: Any, *, rows: Any = None) -> np.ndarray:
         """As :meth:`xfxq2` with Q in GeV."""
@@ -348,144 +349,83 @@ class PDFSet:
         return self.xfxq2(pid, x, q * q, rows=rows)
 
     def alphas_q(self, q: Any) -> np.ndarray:
-        """alpha_s at Q (GeV) (LHAPDF's ``alphasQ``; the lhapdf backend asks LHAPDF)."""
+        """alpha_s at Q (GeV): the backend's own (LHAPDF's ``alphasQ`` for ``lhapdf``) while
+        :attr:`alphas` is the set's, else :attr:`alphas`."""
         q = np.asarray(q, dtype=np.float64)
-        if self.backend == "lhapdf":
-            first = self._lhapdf[0]
-            return np.array([first.alphasQ(float(v)) for v in np.atleast_1d(q)]).reshape(q.shape)
+        if self.engine is not None and self.alphas is self._native_alphas:
+            return self.engine.alphas_q(q)
         return self.alphas(q)
 
 
-#: environment variable naming the cache directory of parsed grids (``off``: no cache)
-CACHE_ENV = "SCALEUQ_CACHE_DIR"
-_CACHE_FORMAT = 2
+def from_xf(pdf: Any, alphas: AlphaS, *, name: str = "external xf") -> PDFSet:
+    """An object with Pythia's ``xf(id, x, Q2)`` (e.g. ``pythia.getPDFPtr(2212)``) as a
+    one-member :class:`PDFSet` (backend ``xf``, called point by point), alpha_s from ``alphas``."""
+    from scaleuq.pdf.backend_xf import XfBackend
+
+    if not callable(getattr(pdf, "xf", None)):
+        raise PDFError(f"{pdf!r} has no xf(id, x, Q2) method")
+    engine = XfBackend(pdf, alphas)
+    return PDFSet(name, {}, (0,), None, None, alphas, "external", "external", XfBackend.name,
+                  engine, None, alphas)  # fmt: skip
 
 
-def grid_cache_dir() -> Path | None:
-    """Where parsed member grids are kept: ``$SCALEUQ_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/scaleuq``, else ``~/.cache/scaleuq`` (a ``pdf-grids`` folder in it);
-    None when ``SCALEUQ_CACHE_DIR`` is ``off`` (or empty)."""
-    env = os.environ.get(CACHE_ENV)
-    if env is not None:
-        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env) / "pdf-grids"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "scaleuq" / "pdf-grids"
+def load_pset(
+    word: str | os.PathLike[str], *, alphas: AlphaS | None = None, pdf_path: PdfPath = None
+) -> PDFSet:
+    """A set named as Pythia's ``PDF:pSet`` names it, ``LHAGrid1:FILE.dat`` (read with Pythia's
+    LHAGrid1 interpolation, so that values are the generator's), or as :func:`load_pdf` names
+    it (a set name, ``NAME/MEMBER``, a path, an LHAPDF id; LHAPDF's interpolation)."""
+    text = str(word)
+    if not text.lower().startswith("lhagrid1:"):
+        return load_pdf(text, alphas=alphas, pdf_path=pdf_path)
+    name = text.split(":", 1)[1].strip()
+    stem = name[: -len("_0000.dat")] if name.endswith("_0000.dat") else name
+    return load_pdf(stem, interpolation="pythia", alphas=alphas, pdf_path=pdf_path)
 
 
-#: files modified less than this long ago (s) are not cached (a rewrite within the file
-#: system's timestamp resolution could keep size and mtime: git's "racy" rule)
-_RACY_S = 2.0
-#: loads of fewer members are not cached
-_CACHE_MIN_MEMBERS = 5
-
-
-def _cache_file(paths: list[Path]) -> tuple[Path, float] | None:
-    """The cache entry of these member files, keyed by their absolute paths, sizes, inodes and
-    modification and change times (an edited or replaced file gets a new entry), and the
-    newest of their modification times (s since the epoch)."""
-    import hashlib
-
-    d = grid_cache_dir()
-    if d is None:
-        return None
-    h = hashlib.sha256(f"scaleuq-grid-cache {_CACHE_FORMAT}\n".encode())
-    newest = 0.0
-    for p in paths:
-        st = p.stat()
-        newest = max(newest, st.st_mtime)
-        h.update(
-            f"{p.resolve()}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\n".encode()
+def _info_alphas(
+    loc: SetLocation, info: dict[str, Any], alphas_mz: float | None, alphas_order: int | None
+) -> AlphaS:
+    """The set's alpha_s from its ``.info`` and the options: ``alphas_mz`` changes alpha_s(M_Z)
+    only (the set's order, masses and M_Z stay); what would change more is refused."""
+    source = str(loc.info_path)
+    if "AlphaS_Type" in info or "AlphaS_MZ" in info:
+        alphas = from_info(info, source)
+        if alphas_order is not None and alphas_order != alphas.order:
+            raise PDFError(
+                f"{source}: the set's alpha_s runs at AlphaS_OrderQCD = {alphas.order}; "
+                f"--alphas-order {alphas_order} is for sets without an .info"
+            )
+        if alphas_mz is None:
+            return alphas
+        if alphas.kind != "ode":
+            raise PDFError(
+                f"{source}: the set's alpha_s is an AlphaS_Type {alphas.kind} "
+                f"{'table' if alphas.kind == 'ipol' else 'formula'}, which --alphas-mz cannot "
+                "change; for an alpha_s variation use --alphas VALUE (or the set fitted at it)"
+            )
+        if not 0 < float(alphas_mz) < 1:
+            raise PDFError(f"alpha_s(M_Z) = {alphas_mz} is not in (0, 1)")
+        return dataclasses.replace(
+            alphas,
+            alphas_mz=float(alphas_mz),
+            source=f"{source} (order, masses, M_Z) with alpha_s(M_Z) = {alphas_mz} given",
         )
-    return d / f"{paths[0].stem}-{len(paths)}-{h.hexdigest()[:24]}.npz", newest
-
-
-def _load_cached(entry: Path, path0: Path) -> tuple[GridMember, np.ndarray] | None:
-    import json
-
-    from scaleuq.pdf.grid import Subgrid
-
-    try:
-        with np.load(entry, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode())
-            if meta.get("format") != _CACHE_FORMAT:
-                return None
-            # stored members last (the compiled kernels' layout, :func:`members_last`); the
-            # (n_members, ...) view of it costs no copy, nor does members_last of that view
-            values = np.moveaxis(z["values_t"], -1, 0)
-            x = z["x"]
-            qs = [z[f"q{k}"] for k in range(len(meta["starts"]))]
-    except (OSError, ValueError, KeyError) as exc:
-        log.debug("grid cache %s unreadable (%s); parsing the member files", entry, exc)
-        return None
-    subgrids = tuple(Subgrid(q, int(s)) for q, s in zip(qs, meta["starts"]))
-    first = GridMember(str(path0), x, subgrids, tuple(meta["pids"]), values[0], meta["header"])
-    return first, values
-
-
-def _store_cached(entry: Path, first: GridMember, values: np.ndarray) -> None:
-    import io
-    import json
-
-    from scaleuq.util.atomic import atomic_write_bytes
-
-    meta = {
-        "format": _CACHE_FORMAT,
-        "pids": list(first.pids),
-        "starts": [s.start for s in first.subgrids],
-        "header": first.header,
+    # an .info without alpha_s: its order, masses and M_Z still count
+    order = alphas_order
+    if order is None:
+        order = info.get("AlphaS_OrderQCD", info.get("OrderQCD"))
+    masses = {
+        qid: info[key] for qid, key in ((4, "MCharm"), (5, "MBottom"), (6, "MTop")) if key in info
     }
-    arrays = {f"q{k}": s.q for k, s in enumerate(first.subgrids)}
-    buf = io.BytesIO()
-    np.savez(
-        buf,
-        meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-        values_t=members_last(values),
-        x=first.x,
-        **arrays,
+    return default_alphas(
+        loc.name,
+        alphas_mz=alphas_mz,
+        order=order,
+        masses=masses or None,
+        mz=info.get("MZ"),
+        nf_max=info.get("AlphaS_NumFlavors", info.get("NumFlavors")),
     )
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(entry, buf.getvalue())
-    except OSError as exc:  # a read-only home is no error: the grids are just parsed again
-        log.debug("cannot write the grid cache %s (%s)", entry, exc)
-
-
-def _read_members(paths: list[Path], wanted: list[int]) -> tuple[GridMember, np.ndarray]:
-    """The first member's grid and the (n_members, n_pids, n_x, n_q) stack of all members'
-    values: from the grid cache (:func:`grid_cache_dir`) when the files are unchanged, else
-    parsed (and cached when there are at least five: parsing 100 members takes seconds,
-    loading them from the cache a fraction of a second)."""
-    import time
-
-    try:  # only sets of several members: one member parses in milliseconds
-        keyed = _cache_file(paths) if len(paths) >= _CACHE_MIN_MEMBERS else None
-    except OSError:
-        keyed = None
-    entry = keyed[0] if keyed is not None else None
-    if entry is not None and entry.is_file():
-        got = _load_cached(entry, paths[0])
-        if got is not None:
-            return got
-    if len(paths) > 4:  # pandas' C tokenizer releases the GIL: read members side by side
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            grids = list(pool.map(read_member, paths))
-    else:
-        grids = [read_member(p) for p in paths]
-    first = grids[0]
-    for g in grids[1:]:
-        if (
-            g.pids != first.pids
-            or g.values.shape != first.values.shape
-            or not np.array_equal(g.x, first.x)
-            or any(not np.array_equal(a.q, b.q) for a, b in zip(g.subgrids, first.subgrids))
-        ):
-            raise PDFError(f"{g.path}: its grid differs from member {wanted[0]}'s")
-    values = np.stack([g.values for g in grids]) if len(grids) > 1 else first.values[None]
-    if keyed is not None and time.time() - keyed[1] > _RACY_S:
-        _store_cached(keyed[0], first, values)
-    return first, values
 
 
 def load_pdf(
@@ -493,7 +433,7 @@ def load_pdf(
     *,
     members: str | list[int] | None = None,
     pdf_path: PdfPath = None,
-    backend: str = "builtin",
+    backend: str | None = None,
     interpolation: str = "lhapdf",
     extrapolation: str | None = None,
     alphas: AlphaS | None = None,
@@ -507,18 +447,29 @@ def load_pdf(
         members: ``central`` (member 0), ``all``, or a list of member numbers; default: the
             member named in ``spec``, else the central one.
         pdf_path: extra directories to search first.
-        backend: ``builtin`` (this package) or ``lhapdf`` (the LHAPDF Python module).
+        backend: a name in the backend registry (:mod:`scaleuq.pdf.registry`): ``builtin``
+            (this package) or ``lhapdf`` (the LHAPDF Python module), or a registered one;
+            None: the default (:func:`scaleuq.pdf.registry.set_backend`, ``builtin``).
         interpolation: ``lhapdf`` (LHAPDF's log-bicubic) or ``pythia`` (Pythia's LHAGrid1).
         extrapolation: ``continuation``/``nearest``/``error``; default the ``.info``'s
             ``Extrapolator``, else ``continuation`` (LHAPDF 6's default).
         alphas: an explicit alpha_s (overrides the set's).
-        alphas_mz, alphas_order: alpha_s(M_Z) and LHAPDF order for a set without ``.info``.
+        alphas_mz: alpha_s(M_Z): for a set without ``.info``, with its order (``alphas_order``);
+            for a set whose ``.info`` has an ``ode`` alpha_s, it changes alpha_s(M_Z) only
+            (the set's order, masses and M_Z stay); refused for ``ipol``/``analytic`` ones.
+        alphas_order: LHAPDF order of alpha_s for a set without ``.info`` alpha_s (refused when
+            it contradicts the ``.info``).
 
-    Parsed grids of five or more members are cached (:func:`grid_cache_dir`): the second load
-    of the same members reads one ``.npz``.
+    Parsed grids of five or more members are cached (:mod:`scaleuq.pdf.cache`): the second load
+    of the same members reads one checked ``.npz``.
+
+    Raises:
+        PDFError: the set is not found, a file or field is malformed, or an option does not
+            apply (each message names the file or option).
     """
-    if backend not in BACKENDS:
-        raise PDFError(f"unknown PDF backend '{backend}'; choose {', '.join(BACKENDS)}")
+    from scaleuq.pdf.registry import get_backend
+
+    engine_cls = get_backend(backend)
     if interpolation not in INTERPOLATIONS:
         raise PDFError(
             f"unknown interpolation '{interpolation}'; choose {', '.join(INTERPOLATIONS)}"
@@ -548,38 +499,24 @@ def load_pdf(
     if xpol not in EXTRAPOLATIONS:
         raise PDFError(f"unknown extrapolation '{xpol}'; choose {', '.join(EXTRAPOLATIONS)}")
     if alphas is None:
-        if info and ("AlphaS_Type" in info or "AlphaS_MZ" in info) and alphas_mz is None:
-            alphas = from_info(info, str(loc.info_path))
+        if info:
+            alphas = _info_alphas(loc, info, alphas_mz, alphas_order)
         else:
             alphas = default_alphas(loc.name, alphas_mz=alphas_mz, order=alphas_order)
-            log.info("alpha_s for %s: %s", loc.name, alphas.source)
+        log.info("alpha_s for %s: %s", loc.name, alphas.source)
+    engine = engine_cls.open(
+        loc, wanted, info=info, alphas=alphas, interpolation=interpolation, extrapolation=xpol
+    )
     set_index = info.get("SetIndex")
-    error_type = info.get("ErrorType")
-    if backend == "lhapdf":
+    grid = getattr(engine, "grid", None)
+    if set_index is None and grid is not None and grid.header.get("SetIndex"):
         try:
-            import lhapdf  # type: ignore[import-not-found]
-        except ImportError:
-            raise LHAPDFMissingError() from None
-        objs = tuple(lhapdf.mkPDF(loc.name, m) for m in wanted)
-        return PDFSet(
-            loc.name,
-            info,
-            tuple(wanted),
-            set_index,
-            error_type,
-            alphas,
-            interpolation,
-            xpol,
-            backend,
-            None,
-            None,
-            None,
-            objs,
-        )
-    paths = [loc.member_paths[m] for m in wanted]
-    first, values = _read_members(paths, wanted)
-    if set_index is None and first.header.get("SetIndex"):
-        set_index = first.header["SetIndex"]
+            set_index = int(grid.header["SetIndex"])
+        except ValueError:
+            raise PDFError(
+                f"{grid.path}: SetIndex '{grid.header['SetIndex']}' is not an integer"
+            ) from None
+    error_type = info.get("ErrorType")
     return PDFSet(
         loc.name,
         info,
@@ -589,8 +526,8 @@ def load_pdf(
         alphas,
         interpolation,
         xpol,
-        backend,
-        first,
-        values,
-        members_last(values),
+        engine_cls.name,
+        engine,
+        loc,
+        alphas,
     )

@@ -332,8 +332,10 @@ def pulls(
     """
     from scaleuq.choices import ORDERS
     from scaleuq.io.process import classify_process
+    from scaleuq.io.tables import as_table
 
     check_convention(convention)
+    table = as_table(table, dataset="table")  # a DataFrame in any table format, as read_table
     if from_order not in ORDERS or to_order not in ORDERS:
         raise OptionError(f"orders are {', '.join(ORDERS)}; got {from_order} -> {to_order}")
     if ORDERS.index(to_order) <= ORDERS.index(from_order):

@@ -127,8 +127,11 @@ def reference_average(reference: pd.DataFrame, *, n_mode: str = "final-state") -
     Raises:
         OptionError: the set is empty, or a process lacks an uncertainty or has n = 0.
     """
+    from scaleuq.io.tables import as_table
+
     if len(reference) == 0:
         raise OptionError("the reference set is empty; select at least one process")
+    reference = as_table(reference, dataset="reference")  # a DataFrame in any table format
     n, _ = count_n(reference, n_mode, qcd_only=True)
     up = reference["lo_scale_up_rel"].to_numpy(float)
     dn = reference["lo_scale_dn_rel"].to_numpy(float)
@@ -207,7 +210,11 @@ def resolve_reference(
         from scaleuq.io.tables import read_table
 
         return read_table(reference)
-    return reference
+    if isinstance(reference, ReferenceAverage) or len(reference) == 0:
+        return reference
+    from scaleuq.io.tables import as_table
+
+    return as_table(reference, dataset="reference")  # a DataFrame in any table format
 
 
 def reference_label(reference: str | os.PathLike[str] | None, reference_select: str | None) -> str:
@@ -300,9 +307,11 @@ def reference_correct(
     Returns:
         A :class:`ReferenceCorrection`.
     """
+    from scaleuq.io.tables import as_table
     from scaleuq.pull.pulls import select_uncertainty
 
     check_convention(convention)
+    table = as_table(table, dataset="table")  # a DataFrame in any table format, as read_table
     if not threshold > 0:
         raise OptionError(f"the tail threshold must be positive, got {threshold}")
     reference = resolve_reference(table, reference, reference_select)

@@ -27,20 +27,24 @@ def plot_toy_coverage(result: ToyCoverage) -> Figure:
     methods = [m.method for m in result.methods]
     x = np.arange(len(methods))
     with mpl.rc_context(style()):
-        fig = Figure(figsize=(5.2, 3.4), layout="constrained")
+        fig = Figure(figsize=(max(5.2, 0.85 * len(methods)), 3.4), layout="constrained")
         ax = fig.subplots()
         for offset, (cl, target, color) in zip(
             (-0.15, 0.15), (("68", 0.682689, "#0173b2"), ("95", 0.954500, "#d55e00")), strict=True
         ):
+            if result.out_of_sample:  # open markers: leave-one-out
+                oos = np.array([getattr(m, f"coverage_{cl}") for m in result.out_of_sample])
+                ax.plot(x + offset, oos, "o", mfc="none", color=color, ms=7,
+                        label={"68": "68.3%", "95": "95.4%"}[cl] + " out-of-sample")  # fmt: skip
             cov = np.array([getattr(m, f"coverage_{cl}") for m in result.methods])
             low = np.array([getattr(m, f"low_{cl}") for m in result.methods])
             high = np.array([getattr(m, f"high_{cl}") for m in result.methods])
             ax.errorbar(
                 x + offset, cov, yerr=[cov - low, high - cov], fmt="o", color=color, ms=5,
-                capsize=2, label={"68": "68.3%", "95": "95.4%"}[cl] + " interval",
+                capsize=2, label={"68": "68.3%", "95": "95.4%"}[cl] + " in-sample",
             )  # fmt: skip
             ax.axhline(target, color=color, lw=0.8, ls="--")
-        ax.set_xticks(x, methods)
+        ax.set_xticks(x, methods, rotation=30, ha="right", fontsize=7)
         ax.set_ylim(0, 1.02)
         ax.set_ylabel(r"coverage of $\mu = 1$")
         ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))

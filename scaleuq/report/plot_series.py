@@ -1,22 +1,16 @@
 """Figures of a perturbative series: the theory-covariance validation, the MHOU coverage and
-the pulls between consecutive orders; :func:`series_figures` writes them all.
-
-Drawing functions take result objects and only draw; :func:`series_figures` computes (one
-library call per result) and saves through :func:`scaleuq.report.plotting.save_figure`.
+the pulls between consecutive orders. Drawing functions take result objects and only draw;
+:func:`scaleuq.workflows.series.series_figures` computes the results and saves the figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import pairwise
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.figure import Figure
 
     from scaleuq.pull.covariance import CovarianceValidation
@@ -24,12 +18,10 @@ if TYPE_CHECKING:
     from scaleuq.stats.mhou import MHOUResult
 
 __all__ = [
-    "SeriesFigures",
     "plot_eigen",
     "plot_mhou_coverage",
     "plot_series_pulls",
     "plot_shift_vs_sigma",
-    "series_figures",
 ]
 
 
@@ -49,10 +41,13 @@ def plot_eigen(validation: CovarianceValidation) -> Figure:
         ax.plot(lim, lim, "k--", lw=1, label=r"$|\delta_\alpha| = s_\alpha$")
     ax.set_xlabel(r"$s_\alpha$ (sqrt of the eigenvalue of $S$)")
     ax.set_ylabel(r"$|\delta_\alpha|$ (projection of the shift)")
+    theta = "undefined" if validation.theta_deg is None else f"{validation.theta_deg:.1f} deg"
+    chi2 = validation.validation_theory_chi2
     ax.set_title(
         f"{validation.from_order.upper()} -> {validation.to_order.upper()}, "
-        f"{validation.prescription}-pt: theta = {validation.theta_deg:.1f} deg, "
-        f"chi2 = {validation.chi2_theory:.3g}",
+        f"{validation.prescription}-pt: theta = {theta}, "
+        f"chi2 = {'undefined' if chi2 is None else f'{chi2:.3g}'} (cut {validation.eigen_cut:.0e}"
+        f"{', cut-dependent' if validation.cut_dependent else ''})",
         fontsize=9,
     )
     ax.legend()
@@ -88,12 +83,10 @@ def plot_mhou_coverage(result: MHOUResult) -> Figure:
     """Coverage at 68.3% and 95.4% per method and transition, against the nominal values."""
     import matplotlib.pyplot as plt
 
-    from scaleuq.stats.mhou import TARGETS
-
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     width = 0.8 / max(len(result.methods), 1)
     x = np.arange(len(result.transitions))
-    for ax, attr, target in zip(axes, ("coverage_68", "coverage_95"), TARGETS, strict=True):
+    for ax, attr, target in zip(axes, ("coverage_68", "coverage_95"), result.targets, strict=True):
         for j, method in enumerate(result.methods):
             values = [getattr(result.row(method, t), attr) for t in result.transitions]
             ax.bar(x + (j - (len(result.methods) - 1) / 2) * width,
@@ -132,98 +125,3 @@ def plot_series_pulls(results: Sequence[PullResult]) -> Figure:
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-@dataclass(frozen=True)
-class SeriesFigures:
-    """What :func:`series_figures` wrote and the results behind it.
-
-    Attributes:
-        files: the written paths (PNG, PDF and a JSON sidecar per figure).
-        pulls: one :class:`~scaleuq.pull.pulls.PullResult` per transition.
-        validation: the covariance validation drawn.
-        mhou: the MHOU comparison drawn.
-    """
-
-    files: tuple[Path, ...]
-    pulls: tuple[PullResult, ...]
-    validation: CovarianceValidation
-    mhou: MHOUResult
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe summary."""
-        return {
-            "files": [str(f) for f in self.files],
-            "pulls": [
-                {"from_order": p.from_order, "to_order": p.to_order, **p.summary.to_dict()}
-                for p in self.pulls
-            ],
-            "validation": {
-                k: v for k, v in self.validation.to_dict().items() if k not in {"points", "eigen"}
-            },
-            "mhou": self.mhou.to_dict(),
-        }
-
-
-def series_figures(
-    long: pd.DataFrame,
-    output_dir: str | Path,
-    *,
-    from_order: str = "nlo",
-    to_order: str = "nnlo",
-    prescription: str = "7",
-    envelope: str = "7-point",
-    convention: str = "directional",
-    process_column: str | None = "process_type",
-    inputs: Sequence[str] = (),
-) -> SeriesFigures:
-    """Write the series figures into ``output_dir``: ``series_pulls`` (every consecutive
-    transition), ``covariance_eigen`` and ``covariance_points`` (``from_order`` ->
-    ``to_order`` with ``prescription``), ``mhou_coverage`` (every method and transition).
-
-    Args:
-        long: a validated long frame (:func:`scaleuq.io.longformat.read_long`).
-        envelope, convention: the band of the pulls (:func:`scaleuq.pull.pulls.pulls`).
-        inputs: names of the input files, for the JSON sidecars.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from scaleuq._version import __version__
-    from scaleuq.io.longformat import wide_records
-    from scaleuq.io.tables import from_records
-    from scaleuq.pull.covariance import validate_covariance
-    from scaleuq.pull.pulls import pulls
-    from scaleuq.report.plotting import save_figure
-    from scaleuq.stats.mhou import mhou
-
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    pairs = wide_records(long, envelope=envelope)
-    table = from_records([r for _, r in pairs], dataset="series", sources=[s for s, _ in pairs])
-    orders = [o for o in ("lo", "nlo", "nnlo", "n3lo") if (long["order"] == o).any()]
-    results = tuple(
-        pulls(table, convention=convention, from_order=a, to_order=b) for a, b in pairwise(orders)
-    )
-    validation = validate_covariance(
-        long, from_order=from_order, to_order=to_order, prescription=prescription,
-        process_column=process_column,
-    )  # fmt: skip
-    comparison = mhou(long)
-    base = {"inputs": list(inputs), "scaleuq_version": __version__}
-    files: list[Path] = []
-    drawn = [
-        ("series_pulls", plot_series_pulls(results),
-         {"transitions": [{"from": r.from_order, "to": r.to_order, "pulls": r.defined.tolist()}
-                          for r in results], "envelope": envelope, "convention": convention}),
-        ("covariance_eigen", plot_eigen(validation),
-         {k: v for k, v in validation.to_dict().items() if k != "points"}),
-        ("covariance_points", plot_shift_vs_sigma(validation), validation.to_dict()),
-        ("mhou_coverage", plot_mhou_coverage(comparison), comparison.to_dict()),
-    ]  # fmt: skip
-    for name, fig, data in drawn:
-        files.extend(save_figure(fig, out / name, {**base, "figure": name, **data}))
-        plt.close(fig)
-    return SeriesFigures(tuple(files), results, validation, comparison)

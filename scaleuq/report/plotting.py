@@ -68,7 +68,8 @@ def save_figure(fig: Figure, base: str | Path, sidecar: dict[str, Any]) -> list[
     written = []
     for ext in ("png", "pdf"):
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=ext)
+        # no creation date: the same figure gives the same bytes (reports/ is reproducible)
+        fig.savefig(buffer, format=ext, metadata={"CreationDate": None} if ext == "pdf" else None)
         path = base.with_suffix(f".{ext}")
         atomic_write_bytes(path, buffer.getvalue())
         written.append(path)

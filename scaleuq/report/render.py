@@ -213,6 +213,13 @@ def render_fit(study: FitStudy, fmt: str, meta: dict[str, Any]) -> str:
         f"(bootstrap 68%: {c.low:.3g} to {c.high:.3g})"
         for c in study.calibration
     ]
+    cal += [  # out of sample: scaleuq.stats.coverage.out_of_sample (issue 23)
+        f"  {100 * o.target:.1f}%: in-sample the factor covers {100 * o.in_sample_coverage:.1f}% "
+        f"of these pulls, out-of-sample (leave-one-out) {o.loo_covered}/{o.n} = "
+        f"{100 * o.loo_coverage:.1f}%; conformal factor {o.factor:.3g}"
+        + ("" if o.reached else f" (the largest |t|: {o.n} pulls cannot guarantee it)")
+        for o in study.out_of_sample
+    ]
     stage = "before" if study.stage == "before" else "after"
     lines = [
         f"Pull distribution {stage} the reference correction: {study.pulls.size} pulls"

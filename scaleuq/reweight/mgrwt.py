@@ -83,20 +83,27 @@ class BeamHistory:
     q: Ragged
     present: bool = True
 
+    def _hard(self, r: Ragged) -> np.ndarray:
+        if not self.present:  # no PDF on this beam (a lepton): NaN, never read
+            return np.full(len(r.offsets) - 1, np.nan)
+        return r.values[r.offsets[1:] - 1]
+
     @property
     def hard_pid(self) -> np.ndarray:
-        """Parton id entering the hard process."""
-        return self.pid.values[self.pid.offsets[1:] - 1].astype(np.int64)
+        """Parton id entering the hard process (0 on a beam without ``<pdfrwt>``)."""
+        if not self.present:
+            return np.zeros(len(self.pid.offsets) - 1, dtype=np.int64)
+        return self._hard(self.pid).astype(np.int64)
 
     @property
     def hard_x(self) -> np.ndarray:
-        """Its momentum fraction."""
-        return self.x.values[self.x.offsets[1:] - 1]
+        """Its momentum fraction (NaN on a beam without ``<pdfrwt>``)."""
+        return self._hard(self.x)
 
     @property
     def hard_q(self) -> np.ndarray:
-        """Its factorisation scale mu_F (GeV)."""
-        return self.q.values[self.q.offsets[1:] - 1]
+        """Its factorisation scale mu_F (GeV; NaN on a beam without ``<pdfrwt>``)."""
+        return self._hard(self.q)
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,31 @@ def _split(nums: np.ndarray, flat: np.ndarray, per: int) -> list[Ragged]:
     return [Ragged(flat[base + j * nums[ev] + k], offsets) for j in range(per)]
 
 
+def _check_values(mg: MGRWT, where: str, first: int) -> MGRWT:
+    """Scales positive and finite: a negative mu_F or mu_R is never read as its absolute
+    value, but named with its event."""
+    bad = ~(np.isfinite(mg.mur) & (mg.mur > 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise LHEError(
+            f"{where}: event {first + i} has mu_R = {mg.mur[i]:g} GeV in <rscale> (a scale must "
+            "be a positive number)"
+        )
+    for b, beam in enumerate(mg.beams):
+        if not beam.present:
+            continue
+        q = beam.q.values
+        bad = ~(np.isfinite(q) & (q > 0))  # x is checked against the PDF's range later
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            event = first + int(beam.q.event_index()[i])
+            raise LHEError(
+                f'{where}: event {event} has mu_F = {q[i]:g} GeV in <pdfrwt beam="{b + 1}"> (a '
+                "scale must be a positive number)"
+            )
+    return mg
+
+
 def _parse_plain(buf: bytes, n: int) -> MGRWT | None:
     """The fast path: every event has the plain layout of :data:`_PLAIN` with well-formed
     numbers (n_qcd and parton ids integers); None otherwise (then the general parser runs and
@@ -254,7 +286,7 @@ def parse_mgrwt(events: bytes | list[bytes], *, first_event: int = 1, path: str 
     n = buf.count(b"</event>")
     plain = _parse_plain(buf, n)
     if plain is not None:
-        return plain
+        return _check_values(plain, where, first_event)
     blocks = _MGRWT.findall(buf)
     if len(blocks) != n:
         if len(blocks) == 0:
@@ -309,4 +341,4 @@ def parse_mgrwt(events: bytes | list[bytes], *, first_event: int = 1, path: str 
         if (pid.values != np.rint(pid.values)).any():
             raise LHEError(f'{where}: a non-integer parton id in <pdfrwt beam="{beam}">')
         beams.append(BeamHistory(pid, x, q))
-    return MGRWT(n_qcd, rs[:, 1], asrwt, (beams[0], beams[1]), tot)
+    return _check_values(MGRWT(n_qcd, rs[:, 1], asrwt, (beams[0], beams[1]), tot), where, first_event)

@@ -11,6 +11,7 @@ file size.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import os
 import shutil
@@ -25,6 +26,7 @@ import numpy as np
 
 from scaleuq.errors import LHEError, OptionError
 from scaleuq.io.lhe.parallel import FileFailure
+from scaleuq.io.lhe.reader import choose_engine
 from scaleuq.pdf.alphas import AlphaS
 from scaleuq.pdf.sets import PdfPath, PDFSet, load_pdf
 from scaleuq.reweight.mgrwt import parse_mgrwt
@@ -151,8 +153,10 @@ def _plan(
     member_rows: list[int],
     other: list[int],
     alphas_sources: list[tuple[int, float]],
+    ref_row: int = 0,
 ) -> list[_Planned]:
-    """The weights in MadGraph's order (see the module docstring)."""
+    """The weights in MadGraph's order (see the module docstring); ``central_id`` is the
+    LHAPDF id of the reference member, row ``ref_row`` of ``pdfs[0]``."""
     main = pdfs[0]
     ids0 = main.lhapdf_ids()
     pdf_attr = f' PDF="{central_id}"' if central_id is not None else ""
@@ -169,12 +173,12 @@ def _plan(
                     text += f"dyn_scale_choice={DYNAMICAL_SCALES[d][0]}"
                 plan.append(
                     _Planned(
-                        Variation(r, f, d, 0, 0),
+                        Variation(r, f, d, 0, ref_row),
                         "Central scale variation",
                         "envelope",
                         attrs + pdf_attr,
                         text.strip(),
-                        f"{main.name}/{main.members[0]}",
+                        f"{main.name}/{main.members[ref_row]}",
                         central_id,
                         None,
                     )
@@ -183,11 +187,7 @@ def _plan(
         (main.error_type or "").lower(), "replicas"
     )
     for row in member_rows:
-        lhaid = (
-            ids0[row]
-            if ids0[row] is not None
-            else (central_id + main.members[row] if central_id is not None else None)
-        )
+        lhaid = ids0[row]
         attr = f' PDF="{lhaid}"' if lhaid is not None else ""
         plan.append(
             _Planned(
@@ -220,12 +220,12 @@ def _plan(
     for src, value in alphas_sources:
         plan.append(
             _Planned(
-                Variation(source=src, row=0),
+                Variation(source=src, row=ref_row),
                 "alpha_s(M_Z) variation",
                 "none",
                 f'MUR="1.0" MUF="1.0"{pdf_attr}',
                 f"alphas(MZ)={value:g} (hard process only)",
-                f"{main.name}/{main.members[0]}",
+                f"{main.name}/{main.members[ref_row]}",
                 central_id,
                 value,
             )
@@ -235,17 +235,96 @@ def _plan(
             continue
         plan.append(
             _Planned(
-                Variation(k_alps=a),
+                Variation(k_alps=a, row=ref_row),
                 "CKKW alpha_s scale factor",
                 "envelope",
                 f'MUR="1.0" MUF="1.0" ALPSFACT="{_fmt(a)}"{pdf_attr}',
                 f"alpsfact={_fmt(a)}",
-                f"{main.name}/{main.members[0]}",
+                f"{main.name}/{main.members[ref_row]}",
                 central_id,
                 None,
             )
         )
     return plan
+
+
+def _own_name(group: str, taken: set[str], path: Path) -> str:
+    """``group``, or, when the file already has a weight group of that name (a file
+    re-weighted before, or MadGraph's own weights), ``group (scaleuq reweight[ N])``: the new
+    weights never join an existing group; readers take the last group declared."""
+    if group not in taken:
+        return group
+    name, n = f"{group} (scaleuq reweight)", 2
+    while name in taken:
+        name, n = f"{group} (scaleuq reweight {n})", n + 1
+    log.warning(
+        "%s: the file already has a weight group '%s'; the new weights go into '%s' "
+        "(ingest lhe and --summary read the last group declared)",
+        path, group, name,
+    )  # fmt: skip
+    return name
+
+
+def _defined_scales(
+    block: tuple[bytes, int], dyn: Sequence[int], header: Any, path: Path, engine: str
+) -> tuple[int, ...]:
+    """The default ``--dyn`` less the dynamical scales the first block of events leaves
+    undefined or zero (sum p_T of a 2 -> 1 process: one final-state particle along the beam),
+    each named in a warning that suggests ``--dyn``."""
+    from scaleuq.reweight.scales import dynamical_scale
+
+    wanted = [d for d in dyn if d != -1]
+    if not wanted:
+        return tuple(dyn)
+    text, n = block
+    info, particles = event_arrays(
+        text, n, particles=True, first_event=1, path=path, header=header, engine=engine
+    )
+    nup = info[:, 0].astype(np.int64)
+    keep = []
+    for d in dyn:
+        if d != -1:
+            s = dynamical_scale(particles, nup, d)
+            bad = ~np.isfinite(s) | (s <= 0)
+            if bad.any():
+                log.warning(
+                    "%s: dynamical scale %d (%s) is undefined or zero in event %d: left out of "
+                    "the default --dyn (choose with --dyn, e.g. --dyn=-1)",
+                    path, d, DYNAMICAL_SCALES[d][0], int(np.flatnonzero(bad)[0]) + 1,
+                )  # fmt: skip
+                continue
+        keep.append(d)
+    return tuple(keep)
+
+
+def _pdf_files(pdf: PDFSet) -> list[Path]:
+    """The files of a PDF set this run reads (its ``.info`` and member grids)."""
+    loc = pdf.location
+    if loc is None:
+        return []
+    return [*([loc.info_path] if loc.info_path else []), *loc.member_paths.values()]
+
+
+def _check_all_members(pdf: PDFSet) -> None:
+    """``--pdf-members all`` needs every member the set declares (``.info`` NumMembers), and
+    more than one: the PDF uncertainty of one member is not an uncertainty."""
+    loaded = list(pdf.members)
+    declared = pdf.info.get("NumMembers")
+    if declared is not None and len(loaded) < int(declared):
+        missing = sorted(set(range(int(declared))) - set(loaded))
+        shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+        raise OptionError(
+            f"--pdf-members all: PDF set {pdf.name} declares {declared} members (NumMembers of "
+            f"its .info) but {len(missing)} are not on disk: members {shown}; install the "
+            "whole set or use --pdf-members central"
+        )
+    if len(loaded) < 2:
+        raise OptionError(
+            f"--pdf-members all: PDF set {pdf.name} has only member {loaded[0]} on disk"
+            + ("" if pdf.info else " and no .info saying how many it has")
+            + " (pythia8mc ships member 0 of its sets only): no PDF uncertainty can be computed; "
+            "install the whole set (LHAPDF) or use --pdf-members central"
+        )
 
 
 def _factors(values: Sequence[float], what: str) -> tuple[float, ...]:
@@ -264,7 +343,7 @@ def reweight(
     other_pdfs: Sequence[str] = (),
     mur: Sequence[float] = DEFAULT_FACTORS,
     muf: Sequence[float] = DEFAULT_FACTORS,
-    dyn: Sequence[int] = DEFAULT_DYN,
+    dyn: Sequence[int] | None = None,
     alps: Sequence[float] = (1.0,),
     alphas: Sequence[float] = (),
     pdf_path: PdfPath = None,
@@ -289,6 +368,8 @@ def reweight(
         other_pdfs: more sets, one weight each (their central member).
         mur, muf: factors of mu_R and mu_F (every combination is written).
         dyn: dynamical scale choices (-1 as generated, 1-4: :mod:`scaleuq.reweight.scales`).
+            None: MadGraph's -1, 1, 2, 3, 4 less those the first block of events leaves
+            undefined (e.g. 1 and 2 of a 2 -> 1 process), each named in a warning.
         alps: MadGraph's factors of the CKKW alpha_s scales (only matter with matching).
         alphas: alpha_s(M_Z) values: one weight each, alpha_s of the hard process rerun from
             that value with the set's order and masses (the PDF is kept; for a consistent
@@ -302,6 +383,38 @@ def reweight(
         block_bytes: decompressed bytes read per block.
         progress: called with the compressed bytes read so far.
     """
+    args = dict(locals())
+    from scaleuq.io.lhe.jit import numba_without_extensions
+
+    # the PDF, weight and formatting kernels are numba: their first call loads them without
+    # numba's entry-point extensions (awkward, vector: 0.5 s and 100 MB they never use)
+    with numba_without_extensions():
+        return _reweight(**args)
+
+
+def _reweight(
+    path: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None,
+    *,
+    pdf: str,
+    pdf_members: str,
+    other_pdfs: Sequence[str],
+    mur: Sequence[float],
+    muf: Sequence[float],
+    dyn: Sequence[int] | None,
+    alps: Sequence[float],
+    alphas: Sequence[float],
+    pdf_path: PdfPath,
+    pdf_backend: str,
+    pdf_id: int | None,
+    alphas_mz: float | None,
+    alphas_order: int | None,
+    summary: bool,
+    pdf_method: str | None,
+    block_bytes: int,
+    progress: Callable[[int], None] | None,
+) -> ReweightResult:
+    """:func:`reweight` (its arguments, checked here)."""
     from scaleuq.io.lhe import parse_header
     from scaleuq.util.atomic import atomic_open
 
@@ -312,16 +425,25 @@ def reweight(
     if pdf_members not in PDF_MEMBER_CHOICES:
         raise OptionError(f"unknown --pdf-members '{pdf_members}'; choose central or all")
     mur, muf, alps = _factors(mur, "mu_R"), _factors(muf, "mu_F"), _factors(alps, "alps")
-    dyn = tuple(int(d) for d in dyn)
+    auto_dyn = dyn is None
+    dyn = DEFAULT_DYN if dyn is None else tuple(int(d) for d in dyn)
+    if not dyn:
+        raise OptionError("--dyn: give at least one dynamical scale choice (e.g. -1)")
     for d in dyn:
         if d not in DYNAMICAL_SCALES:
             raise OptionError(f"dynamical scale choice {d} is not one of -1, 1, 2, 3, 4")
     if not path.is_file():
         raise LHEError(f"{path}: no such file")
     want_particles = any(d != -1 for d in dyn)
+    engine = choose_engine(path)
     raw = EventStream(path, block_bytes=block_bytes, progress=progress)
     try:
         header = parse_header(raw.header, path)
+        blocks = raw.blocks()
+        first_block = next(blocks, None)
+        if auto_dyn and first_block is not None:
+            dyn = _defined_scales(first_block, dyn, header, path, engine)
+            want_particles = any(d != -1 for d in dyn)
         central = load_pdf(
             pdf,
             members="all" if pdf_members == "all" else None,
@@ -330,16 +452,24 @@ def reweight(
             alphas_mz=alphas_mz,
             alphas_order=alphas_order,
         )
-        central_id = central.lhapdf_id if central.lhapdf_id is not None else pdf_id
-        if central_id is None and header.pdf_id is not None and central.members[0] == 0:
-            central_id = header.pdf_id
+        # the reference: the member named in --pdf SET/MEMBER (else 0); its LHAPDF id labels
+        # the scale weights (the set's id is member 0's: .info SetIndex, --pdf-id, or <init>'s
+        # id of the generating member less the member number)
+        loc = central.location
+        ref_member = loc.member if loc is not None and loc.member is not None else 0
+        central_row = central.members.index(ref_member)
+        set_id = central.lhapdf_id if central.lhapdf_id is not None else pdf_id
+        if set_id is None and header.pdf_id is not None:
+            set_id = header.pdf_id - ref_member
             log.info(
-                "LHAPDF id of %s taken from the file's <init> block: %s", central.name, central_id
+                "LHAPDF id of %s taken from the file's <init> block: %s", central.name, set_id
             )
-        if central.lhapdf_id is None and central_id is not None:
-            central = dataclasses.replace(central, lhapdf_id=central_id - central.members[0])
+        if central.lhapdf_id is None and set_id is not None:
+            central = dataclasses.replace(central, lhapdf_id=set_id)
+        central_id = None if set_id is None else set_id + ref_member
+        if pdf_members == "all":
+            _check_all_members(central)
         pdfs = [central]
-        central_row = 0
         member_rows = list(range(len(central.members))) if pdf_members == "all" else []
         other = []
         for spec in other_pdfs:
@@ -361,7 +491,17 @@ def reweight(
             )
             pdfs.append(dataclasses.replace(central, alphas=spec))
             alphas_sources.append((len(pdfs) - 1, float(value)))
-        plan = _plan(pdfs, central_id, mur, muf, dyn, alps, member_rows, other, alphas_sources)
+        plan = _plan(
+            pdfs, central_id, mur, muf, dyn, alps, member_rows, other, alphas_sources, central_row
+        )
+        if not plan:
+            raise OptionError(
+                "nothing to compute: the options ask only for the point the events already "
+                "carry (MUR=1, MUF=1, --dyn -1, central member)"
+            )
+        taken = {w.group for w in header.weights if w.group}
+        rename = {g: _own_name(g, taken, path) for g in dict.fromkeys(p.group for p in plan)}
+        plan = [dataclasses.replace(p, group=rename[p.group]) for p in plan]
         first_id = next_weight_id(raw.header)
         ids = [str(first_id + k) for k in range(len(plan))]
         groups: dict[str, tuple[str, list[str]]] = {}
@@ -381,14 +521,19 @@ def reweight(
             tmpdir = tempfile.mkdtemp(prefix="scaleuq-reweight-")
             target = Path(tmpdir) / "reweighted.lhe"
         try:
-            with atomic_open(target, "wb", inputs=[path]) as handle:
+            # every file the run reads is an input: the events and the PDF files
+            read = [path, *(f for p in pdfs for f in _pdf_files(p))]
+            with atomic_open(target, "wb", inputs=read) as handle:
                 out = open_output(handle, target.suffix == ".gz")
                 try:
                     out.write(head)
                     first = 1
-                    for text, n_block in raw.blocks():
+                    for text, n_block in itertools.chain(
+                        [first_block] if first_block is not None else [], blocks
+                    ):
                         info, particles = event_arrays(
-                            text, n_block, particles=want_particles, first_event=first, path=path
+                            text, n_block, particles=want_particles, first_event=first, path=path,
+                            header=header, engine=engine,
                         )
                         mg = parse_mgrwt(text, first_event=first, path=str(path))
                         ev = kinematics(mg, info, particles, dyn, first_event=first, path=str(path))

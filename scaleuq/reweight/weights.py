@@ -23,36 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from scaleuq.errors import LHEError, OptionError
+from scaleuq.pdf.backend import PDFSource  # what the weights need of a PDF set
 from scaleuq.reweight.mgrwt import MGRWT
 from scaleuq.reweight.scales import DYNAMICAL_SCALES, dynamical_scale
-
-
-class PDFSource(Protocol):
-    """What the weights need of a PDF set (:class:`scaleuq.pdf.PDFSet` is one).
-
-    ``xfxq`` takes arrays of (pid, x, Q in GeV) and the member rows, and returns an
-    (n_rows, n) array of x f; ``alphas_q`` returns alpha_s at arrays of Q.
-    """
-
-    name: str
-    members: tuple[int, ...]
-
-    @property
-    def x_range(self) -> tuple[float, float]: ...
-
-    @property
-    def pids(self) -> tuple[int, ...]: ...
-
-    def lhapdf_ids(self) -> list[int | None]: ...
-
-    def xfxq(self, pid: Any, x: Any, q: Any, *, rows: Any = None) -> np.ndarray: ...
-
-    def alphas_q(self, q: Any) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -124,7 +102,8 @@ def kinematics(
                 i = int(np.flatnonzero(bad)[0])
                 raise LHEError(
                     f"{path}: event {first_event + i}: dynamical scale {d} "
-                    f"({DYNAMICAL_SCALES[d][0]}) is undefined or zero"
+                    f"({DYNAMICAL_SCALES[d][0]}) is undefined or zero; leave it out with --dyn "
+                    "(e.g. --dyn=-1 for the scale the events were generated with)"
                 )
             scales[d] = s
     return EventKinematics(mg, info[:, 2].copy(), scales, first_event, path)

@@ -34,6 +34,17 @@ Choices and why:
   (n_f <= 5); hoppet is re-initialised per (k_R, k_F) (its arbitrary-scale mode is refused with
   a variable flavour number). Points need Q^2 >= ``q2_min`` (default 10 GeV^2) so that
   mu_F = k_F Q >= 1.58 GeV stays above the charm threshold.
+- **Below the b threshold (Q < m_b) n_f = 4 throughout.** In variable-flavour mode hoppet takes
+  the coefficient functions and beta_0 at n_f(Q) but its DGLAP holder, which supplies the
+  splitting functions of the mu_F log terms, stays at n_f = 5, while the PDF below m_b evolves
+  with 4 flavours: the mu_F variation of those points mixed n_f = 5 splitting functions with an
+  n_f = 4 evolution. Points with Q < m_b are therefore computed in hoppet's fixed-flavour mode
+  with n_f = 4 (:func:`_setup_ffn4`), from the same PDF and alpha_s: both are taken over from
+  the variable-flavour evolution at Q1 = sqrt(m_c m_b) (where n_f = 4 in both) and evolved with
+  4 flavours, so they equal the variable-flavour ones everywhere below m_b (PDFs to 1e-7);
+  above m_b (k_F Q or k_R Q > m_b for k = 2) PDF, alpha_s and coefficient functions stay at
+  n_f = 4 together, the consistent 4-flavour calculation of a point below the threshold.
+  :attr:`DISSeries.n_ffn4` counts these points.
 - **Z exchange**: the NC observables are photon exchange only, so NC points are kept up to
   ``nc_q2_max`` (default 1000 GeV^2), where the Z propagator factor Q^2/(Q^2 + M_Z^2) is at
   most 0.107 and the gamma-Z interference in F_2 comes with the small electron vector coupling
@@ -86,7 +97,7 @@ _PDF_LABELS = {
     "nnpdf31": "NNPDF3.1 NNLO central member (NNPDF31_nnlo_as_0118_luxqed, Q0 = 1.65 GeV), "
     "evolved by hoppet at NNLO, one PDF for all orders",
 }
-_NNPDF31_FILE = "NNPDF31_nnlo_as_0118_luxqed_0000.dat"
+_NNPDF31_SET = "NNPDF31_nnlo_as_0118_luxqed"
 #: Evolution order (loops) of the one PDF: NNLO.
 EVOLUTION_LOOPS = 3
 _TOP_DECOUPLED = 1.0e5  # a top mass far above every scale: n_f <= 5
@@ -131,6 +142,18 @@ def _commondata() -> Path:
     return Path(nnpdf_data.__file__).parent / "commondata"
 
 
+def _check_cuts(q2_min: Any, nc_q2_max: Any) -> None:
+    """Every numeric option must be a finite number (checked before hoppet is called: a NaN
+    cut silently selected wrong points or stopped the process inside hoppet)."""
+    for name, value in (("q2_min", q2_min), ("nc_q2_max", nc_q2_max)):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value):
+            flag = name.replace("_", "-")
+            raise OptionError(f"--{flag} {value!r}: give a finite number of GeV^2")
+    if nc_q2_max <= 0:
+        raise OptionError(f"--nc-q2-max {nc_q2_max!r}: give a positive number of GeV^2")
+
+
 def dis_points(
     datasets: Sequence[str] = DEFAULT_DATASETS,
     *,
@@ -148,6 +171,7 @@ def dis_points(
     """
     import yaml
 
+    _check_cuts(q2_min, nc_q2_max)
     if q2_min < 10.0:
         raise OptionError(
             f"q2_min = {q2_min:g} GeV^2: keep Q^2 >= 10 GeV^2 so that mu_F = Q/2 stays above the "
@@ -218,31 +242,31 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 def _nnpdf31_path() -> Path:
-    candidates = [Path(sys.prefix) / "share" / "Pythia8" / "pdfdata"]
-    if os.environ.get("PYTHIA8DATA"):
-        candidates.append(Path(os.environ["PYTHIA8DATA"]).parent / "pdfdata")
-    for folder in candidates:
-        if (folder / _NNPDF31_FILE).is_file():
-            return folder / _NNPDF31_FILE
-    raise MissingDependencyError("pythia8mc", "mc", f"the NNPDF3.1 grid ({_NNPDF31_FILE})")
+    """The central NNPDF3.1 grid, found by :func:`scaleuq.pdf.member_file` (LHAPDF_DATA_PATH,
+    then the PDF grids shipped in the pythia8mc wheel)."""
+    from scaleuq.pdf import PDFError, member_file
+
+    try:
+        return member_file(_NNPDF31_SET, 0)
+    except PDFError:
+        raise MissingDependencyError("pythia8mc", "mc", f"the NNPDF3.1 grid ({_NNPDF31_SET})") from None
 
 
 def _lhagrid_at_q0(path: Path) -> Callable[[float, float], list[float]]:
-    """x f(x) at the first Q knot of an LHAPDF ``lhagrid1`` file, as a hoppet input callback
-    (cubic spline in ln x; hoppet order tbar..t)."""
+    """x f(x) at the first Q knot of an LHAPDF grid member (read by
+    :func:`scaleuq.pdf.read_member`), as a hoppet input callback (cubic spline in ln x; hoppet
+    order tbar..t; the photon dropped)."""
     import numpy as np
     from scipy.interpolate import CubicSpline
 
-    text = path.read_text(encoding="utf-8").split("---")
-    block = text[1].strip().splitlines()
-    xs = np.array(block[0].split(), float)
-    qs = np.array(block[1].split(), float)
-    flavours = [int(f) for f in block[2].split()]
-    values = np.array([line.split() for line in block[3:]], float)
-    at_q0 = values.reshape(len(xs), len(qs), len(flavours))[:, 0, :]
+    from scaleuq.pdf import read_member
+
+    grid = read_member(path)
+    xs = np.asarray(grid.x, float)
+    at_q0 = np.asarray(grid.values, float)[:, :, 0]  # (pids, x) at the first Q knot
     inside = xs < 1.0
     splines = {
-        pid: CubicSpline(np.log(xs[inside]), at_q0[inside, j]) for j, pid in enumerate(flavours)
+        pid: CubicSpline(np.log(xs[inside]), at_q0[j, inside]) for j, pid in enumerate(grid.pids)
     }
     order = (-6, -5, -4, -3, -2, -1, 21, 1, 2, 3, 4, 5, 6)
     xmin = float(xs[0])
@@ -272,6 +296,41 @@ def _setup_hoppet(pdf: str, qmin: float, qmax: float, max_order: int) -> Any:
     return hp
 
 
+def _tabulate_at(hp: Any, q: float) -> Callable[[float, float], list[float]]:
+    """The current hoppet PDF at scale q as an input callback (cubic splines in ln 1/x on a
+    grid 10 times finer than hoppet's own)."""
+    import numpy as np
+    from scipy.interpolate import CubicSpline
+
+    ys = np.linspace(0.0, 12.0, 1201)
+    table = np.array([hp.Eval(float(x), q) for x in np.exp(-ys)])
+    splines = [CubicSpline(ys, table[:, j]) for j in range(table.shape[1])]
+
+    def pdf(x: float, _q: float) -> list[float]:
+        if x >= 1.0:
+            return [0.0] * len(splines)
+        y = min(-math.log(x), 12.0)
+        return [float(s(y)) for s in splines]
+
+    return pdf
+
+
+def _setup_ffn4(hp: Any, pdf: str, qmin: float, qmax: float, max_order: int) -> float:
+    """Re-initialise hoppet with n_f = 4 fixed, from the variable-flavour PDF and alpha_s at
+    Q1 = sqrt(m_c m_b) (module docstring). Returns Q1."""
+    _, _, _, mc, mb = _PDF_SETUP[pdf]
+    q1 = math.sqrt(mc * mb)
+    callback = _tabulate_at(hp, q1)
+    alphas_q1 = float(hp.AlphaS(q1))
+    with _quiet_stdout():
+        hp.SetFFN(4)
+        hp.StartExtended(12.0, 0.1, min(qmin, q1), max(qmax, q1), 0.025, EVOLUTION_LOOPS, -6,
+                         hp.factscheme_MSbar)  # fmt: skip
+        hp.Evolve(alphas_q1, q1, EVOLUTION_LOOPS, 1.0, callback, q1)
+        hp.StartStrFctExtended(max_order, -5, hp.scale_choice_Q, 1.0, True, MW, MZ)
+    return q1
+
+
 @dataclass(frozen=True)
 class DISSeries:
     """The DIS series in the long format.
@@ -285,6 +344,7 @@ class DISSeries:
         datasets: the NNPDF sets.
         n_points: data points; ``n_rows``: rows of the wide table (point x observable).
         q2_min, nc_q2_max: the cuts in GeV^2.
+        n_ffn4: points with Q < m_b, computed with n_f = 4 throughout (module docstring).
         seconds: wall time of the computation.
     """
 
@@ -297,6 +357,7 @@ class DISSeries:
     n_rows: int
     q2_min: float
     nc_q2_max: float
+    n_ffn4: int
     seconds: float = field(compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -311,6 +372,7 @@ class DISSeries:
             "n_long_rows": len(self.table),
             "q2_min": self.q2_min,
             "nc_q2_max": self.nc_q2_max,
+            "n_ffn4": self.n_ffn4,
             "seconds": self.seconds,
         }
 
@@ -348,14 +410,16 @@ def series_dis(
         orders: orders to write (a subset of lo, nlo, nnlo, n3lo); hoppet computes up to the
             highest.
         q2_min: lowest Q^2 in GeV^2 (>= 10); nc_q2_max: highest Q^2 of NC points.
-        progress: called with a label once per (k_R, k_F) before it is computed.
+        progress: called with a label once per (scheme, k_R, k_F) before it is computed (9
+            times, 18 when some point lies below m_b).
 
     Returns:
         A :class:`DISSeries`.
 
     Raises:
         MissingDependencyError: hoppet or nnpdf_data is not installed.
-        OptionError: an unknown PDF, order or dataset, or cuts that select nothing.
+        OptionError: an unknown PDF, order or dataset, a cut that is not a finite number, or
+            cuts that select nothing (all checked before hoppet is called).
     """
     import time
 
@@ -365,38 +429,59 @@ def series_dis(
     start = time.perf_counter()
     if pdf not in SERIES_PDFS:
         raise OptionError(f"unknown PDF '{pdf}'; choose one of {', '.join(SERIES_PDFS)}")
+    if isinstance(orders, str) or not all(isinstance(o, str) for o in orders):
+        raise OptionError(f"orders {orders!r}: give a sequence of order names")
     bad = [o for o in orders if o not in ORDERS]
     if bad or not orders:
         raise OptionError(f"unknown order(s) {', '.join(bad) or '(none)'}; use {', '.join(ORDERS)}")
+    _check_cuts(q2_min, nc_q2_max)
     wanted = [o for o in ORDERS if o in orders]
     max_order = ORDERS.index(wanted[-1]) + 1
     points = dis_points(datasets, q2_min=q2_min, nc_q2_max=nc_q2_max)
-    qmax = 4.0 * math.sqrt(max(p.Q2 for p in points))  # k_F Q <= 2 Q stays inside the grid
-    qmin = 0.98 * 0.5 * math.sqrt(min(p.Q2 for p in points))
-    hp = _setup_hoppet(pdf, qmin, qmax, max_order)
-    functions = (hp.StrFctLO, hp.StrFctNLO, hp.StrFctNNLO, hp.StrFctN3LO)[:max_order]
+    mb = _PDF_SETUP[pdf][4]
+    above = [p for p in points if math.sqrt(p.Q2) >= mb]
+    below = [p for p in points if math.sqrt(p.Q2) < mb]
     keep = [ORDERS.index(o) for o in wanted]
     columns: dict[str, list[Any]] = {
         c: [] for c in ("point", "observable", "order", "k_R", "k_F", "alphas")
     }
     values: list[np.ndarray] = []
-    for kr, kf in ENVELOPES["9-point"]:
-        if progress is not None:
-            progress(f"k_R={kr:g} k_F={kf:g}")
-        with _quiet_stdout():
-            hp.InitStrFct(max_order, True, kr, kf)
-            for p in points:
-                q = math.sqrt(p.Q2)
-                pieces = np.array([f(p.x, q, kr * q, kf * q) for f in functions])
-                alphas = float(hp.AlphaS(kr * q))
-                for obs, series in _observables(hp, pieces, p).items():
-                    values.append(series[keep])
-                    columns["point"].extend([p.name] * len(keep))
-                    columns["observable"].extend([obs] * len(keep))
-                    columns["order"].extend(wanted)
-                    columns["k_R"].extend([kr] * len(keep))
-                    columns["k_F"].extend([kf] * len(keep))
-                    columns["alphas"].extend([alphas] * len(keep))
+
+    def compute(hp: Any, chosen: list[DISPoint], scheme: str) -> None:
+        functions = (hp.StrFctLO, hp.StrFctNLO, hp.StrFctNNLO, hp.StrFctN3LO)[:max_order]
+        for kr, kf in ENVELOPES["9-point"]:
+            if progress is not None:
+                progress(f"{scheme} k_R={kr:g} k_F={kf:g}")
+            with _quiet_stdout():
+                hp.InitStrFct(max_order, True, kr, kf)
+                for p in chosen:
+                    q = math.sqrt(p.Q2)
+                    pieces = np.array([f(p.x, q, kr * q, kf * q) for f in functions])
+                    alphas = float(hp.AlphaS(kr * q))
+                    for obs, series in _observables(hp, pieces, p).items():
+                        values.append(series[keep])
+                        columns["point"].extend([p.name] * len(keep))
+                        columns["observable"].extend([obs] * len(keep))
+                        columns["order"].extend(wanted)
+                        columns["k_R"].extend([kr] * len(keep))
+                        columns["k_F"].extend([kf] * len(keep))
+                        columns["alphas"].extend([alphas] * len(keep))
+
+    qmax = 4.0 * math.sqrt(max(p.Q2 for p in points))  # k_F Q <= 2 Q stays inside the grid
+    # the grid reaches well below the lowest mu_F = Q/2: hoppet's structure-function tables
+    # are inaccurate within a few grid steps of its lower end (LO F2 at k_F = 1/2, Q^2 = 10
+    # was 1.8e-3 below the parton model with the grid starting at 0.98 Q/2; 1e-7 from 0.7 Q/2)
+    qmin = 0.7 * 0.5 * math.sqrt(min(p.Q2 for p in points))
+    hp = _setup_hoppet(pdf, qmin, qmax, max_order)
+    if below:  # n_f = 4 first, then the variable-flavour set-up again: hoppet is left with it
+        _setup_ffn4(hp, pdf, qmin, 4.0 * math.sqrt(max(p.Q2 for p in below)), max_order)
+        compute(hp, below, "nf=4")
+        if above:
+            hp = _setup_hoppet(pdf, qmin, qmax, max_order)
+    if above:
+        compute(hp, above, "VFN")
+    if below and not above:
+        _setup_hoppet(pdf, qmin, qmax, max_order)
     frame = pd.DataFrame(columns)
     frame["value"] = np.concatenate(values)
     meta = pd.DataFrame(
@@ -423,5 +508,6 @@ def series_dis(
         n_rows=n_rows,
         q2_min=q2_min,
         nc_q2_max=nc_q2_max,
+        n_ffn4=len({p.name for p in below}),
         seconds=time.perf_counter() - start,
     )

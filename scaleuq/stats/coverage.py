@@ -201,3 +201,77 @@ def coverage_curve(
     frac = counts / x.size
     low, high = np.quantile(frac, [0.15866, 0.84134], axis=0)
     return CoverageCurve(factors, cov, low, high, gauss)
+
+
+@dataclass(frozen=True)
+class OutOfSample:
+    """In-sample and out-of-sample (leave-one-out) coverage of a calibration factor.
+
+    In-sample, the factor s = quantile_p(|t|) covers about p of the very pulls it was computed
+    from. Out of sample, each process is left out in turn, the factor is recomputed from the
+    other n - 1 and the process counts as covered when |t_i| <= that factor: an estimate of
+    the coverage for a new process. The out-of-sample factor is the split-conformal one, the
+    k-th smallest |t| with k = ceil((n + 1) p), which covers a new exchangeable process with
+    probability >= p (Vovk et al., "Algorithmic Learning in a Random World", 2005); when
+    k > n the n pulls cannot guarantee p and the largest |t| is used (``reached`` False).
+
+    Attributes:
+        target: p.
+        n: number of pulls.
+        in_sample_factor: quantile_p(|t|) (numpy's linear interpolation).
+        in_sample_coverage: fraction of the pulls it covers (|t| <= factor).
+        loo_coverage: leave-one-out coverage of the in-sample rule, ``loo_covered`` of n.
+        factor: the out-of-sample (conformal) factor.
+        factor_loo_coverage: leave-one-out coverage of the conformal rule.
+        reached: whether n pulls suffice for the conformal guarantee at p.
+    """
+
+    target: float
+    n: int
+    in_sample_factor: float
+    in_sample_coverage: float
+    loo_coverage: float
+    loo_covered: int
+    factor: float
+    factor_loo_coverage: float
+    reached: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe representation."""
+        return asdict(self)
+
+
+def _conformal(x_sorted: np.ndarray, target: float, n_total: int) -> tuple[float, bool]:
+    k = int(np.ceil(n_total * target - 1e-12))  # n_total = len(x) + 1 (the new process)
+    if k <= x_sorted.size:
+        return float(x_sorted[k - 1]), True
+    return float(x_sorted[-1]), False
+
+
+def out_of_sample(pulls: np.ndarray, target: float = CL) -> OutOfSample:
+    """Leave-one-out coverage of the in-sample factor and the conformal factor (see
+    :class:`OutOfSample`); NaN pulls are ignored; at least 3 pulls are needed."""
+    x = np.abs(np.asarray(pulls, float))
+    x = np.sort(x[np.isfinite(x)])
+    n = int(x.size)
+    if n < 3:
+        raise OptionError(f"out-of-sample coverage needs at least 3 defined pulls, got {n}")
+    s_in = float(np.quantile(x, target))
+    loo_in = np.empty(n, dtype=bool)
+    loo_conf = np.empty(n, dtype=bool)
+    for i in range(n):
+        others = np.delete(x, i)
+        loo_in[i] = x[i] <= np.quantile(others, target)
+        loo_conf[i] = x[i] <= _conformal(others, target, n)[0]
+    factor, reached = _conformal(x, target, n + 1)
+    return OutOfSample(
+        target=float(target),
+        n=n,
+        in_sample_factor=s_in,
+        in_sample_coverage=float(np.mean(x <= s_in)),
+        loo_coverage=float(np.mean(loo_in)),
+        loo_covered=int(loo_in.sum()),
+        factor=factor,
+        factor_loo_coverage=float(np.mean(loo_conf)),
+        reached=reached,
+    )

@@ -1,55 +1,80 @@
 """Missing-higher-order uncertainty (MHOU) estimates side by side on one perturbative series.
 
-For every transition k -> k+1 (LO -> NLO, NLO -> NNLO, NNLO -> N3LO) and every (point,
-observable) of a long table (:mod:`scaleuq.io.longformat`), each method turns what is known
-up to order k into an interval around T_k (central scales) at 68.3% and 95.4%; the next order
-tests it. Per method and transition: the coverage (fraction of points with T_{k+1} inside) and
-the calibration factor (by how much the intervals must be scaled to cover 68.3% / 95.4%).
+For every order k and every (point, observable) of a long table (:mod:`scaleuq.io.longformat`),
+each method turns what is known up to order k into an estimate of the true value: a median
+and 68.3% / 95.4% intervals (degree-of-belief intervals for the Bayesian methods; for the
+others the reading stated below). For every transition k -> k+1 (LO -> NLO, ...) the next
+order tests it: per method and transition the coverage (fraction of points with T_{k+1}
+inside) and the calibration factor (by how much the intervals, scaled about the median, must
+grow to cover 68.3% / 95.4%). The estimate from the highest order (transition ``<top>->next``)
+has nothing to be tested against: it is the per-point answer, "the true value lies in
+[a, b] with 68% degree of belief".
 
-Methods (:data:`METHODS`, a registry):
+Methods (:data:`METHODS`, a registry of :class:`Method`; add one there):
 
 ``envelope-3``, ``envelope-7``, ``envelope-9``
-    the scale-variation envelope of order k (3, 7 or 9 points), read as a 1-sigma band: its
-    upper or lower edge (in the direction of the shift) is the 68.3% interval, twice it the
-    95.4% one (the Gaussian reading that the pull study tests).
+    the scale-variation envelope of order k (3, 7 or 9 points), read as a 1-sigma band: median
+    T_k, 68.3% interval the envelope, 95.4% interval twice it (the Gaussian reading that the
+    pull study tests).
 ``ch``
     Cacciari & Houdeau, arXiv:1105.5152: T = sum_n c_n a^n with a = alpha_s(Q)/pi, every known
     coefficient (from the first non-vanishing order to k) bounded by a common c-bar with a
     log-uniform prior; the next term's credibility interval at probability p is
     a^{k+1} c_max (n_c+1)/n_c p for p <= n_c/(n_c+1), else a^{k+1} c_max [(n_c+1)(1-p)]^{-1/n_c}
-    (n_c known coefficients, c_max the largest |c_n|). Needs the ``alphas`` column.
+    (n_c known coefficients, c_max the largest |c_n|); symmetric about T_k. Needs ``alphas``.
 ``ch-scan``
     the ``ch`` interval computed at each of the 7 scale points (coefficients and a = alpha_s(k_R
     Q)/pi at that scale, centred on T_k there) and their union: scale dependence folded into CH,
     in the spirit of the scale-marginalised variants of Bagnaschi, Cacciari, Guffanti,
-    Jenniches (arXiv:1409.5036), not their exact prescription.
+    Jenniches (arXiv:1409.5036), not their exact prescription. Needs ``alphas``.
 ``geometric``
     the geometric-behaviour model of Bonvini (arXiv:2006.16293): the normalised terms
     d_j = delta_j / T_first (j = 0 the first non-vanishing order, d_0 = 1) obey |d_j| <= c a^j
     with 0 < a < 1; c has a log-uniform prior, a the prior (1 + omega)(1 - a)^omega (omega = 1
     here, a choice); the next term's posterior predictive is integrated numerically on a grid of
-    a (:data:`A_GRID` points), c analytically.
+    a (:data:`A_GRID` points), c analytically; symmetric about T_k.
+``abc``
+    MiHO's abc model (Duhr, Huss, Mazeliauskas, Szafron, arXiv:2106.04585;
+    :mod:`scaleuq.stats.miho`) with MiHO's default parameters at the central scale: the
+    posterior predictive of the true value (asymmetric; its median is not T_k).
+``abc-sa3``, ``abc-sa9``, ``abc-sm3``, ``abc-sm9``
+    the abc model at 3 (k_R = k_F) or 9 scale points combined as MiHO does with Gauss-Legendre
+    weights: ``sa`` scale averaging (MiHO's default ``--sp sa``), ``sm`` scale marginalisation
+    (``--sp sm``). Not run by default (9 times the cost of ``abc``); ask with ``--method``.
 
-Points where order k vanishes (F_L at LO) have no estimate for k -> k+1 and are left out. The
-points of one series are correlated: coverage fractions carry no binomial error here.
+Points where order k vanishes (F_L at LO) have no estimate for k and are left out. The CH
+methods need the table's ``alphas`` column: without it they are skipped with a note (an error
+when they are the only methods asked for). The points of one series are correlated: coverage
+fractions carry no binomial error here.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from scaleuq.choices import ENVELOPES, ORDERS
 from scaleuq.errors import OptionError
+from scaleuq.util.registry import Registry
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["METHODS", "TARGETS", "MHOUResult", "MHOURow", "SeriesData", "mhou", "series_data"]
+__all__ = [
+    "DEFAULT_METHODS",
+    "METHODS",
+    "TARGETS",
+    "MHOUResult",
+    "MHOURow",
+    "Method",
+    "SeriesData",
+    "mhou",
+    "series_data",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +103,7 @@ class SeriesData:
     values: np.ndarray
     alphas: np.ndarray
     orders: tuple[str, ...]
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def central(self, k: int) -> np.ndarray:
         """T_k at the central scale (order index k into :attr:`orders`)."""
@@ -121,13 +147,19 @@ def _first(data: SeriesData) -> np.ndarray:
     return np.where(nz.any(axis=1), np.argmax(nz, axis=1), len(data.orders))
 
 
-def _envelope(points: str) -> Callable[[SeriesData, int, np.ndarray], np.ndarray]:
-    def method(data: SeriesData, k: int, shift: np.ndarray) -> np.ndarray:
+def _symmetric(centre: np.ndarray, h68: np.ndarray, h95: np.ndarray) -> np.ndarray:
+    """(median, lo68, hi68, lo95, hi95) of intervals symmetric about ``centre``."""
+    return np.stack([centre, centre - h68, centre + h68, centre - h95, centre + h95], axis=1)
+
+
+def _envelope(points: str) -> Callable[[SeriesData, int], np.ndarray]:
+    def method(data: SeriesData, k: int) -> np.ndarray:
         cols = [data.scales.index(s) for s in ENVELOPES[points]]
         v = data.values[:, k, cols]
         c = data.central(k)
-        up, dn = np.nanmax(v, axis=1) - c, c - np.nanmin(v, axis=1)
-        return np.stack([up, dn, 2 * up, 2 * dn], axis=1)
+        with np.errstate(invalid="ignore"):
+            up, dn = np.max(v, axis=1) - c, c - np.min(v, axis=1)
+        return np.stack([c, c - dn, c + up, c - 2 * dn, c + 2 * up], axis=1)
 
     return method
 
@@ -156,17 +188,13 @@ def _ch_at(data: SeriesData, k: int, scale: int, first: np.ndarray) -> np.ndarra
     return np.stack([t[:, k], *h], axis=1)
 
 
-def _ch(data: SeriesData, k: int, shift: np.ndarray) -> np.ndarray:
-    if not np.isfinite(data.alphas).any():
-        raise OptionError("the Cacciari-Houdeau methods need the table's 'alphas' column")
+def _ch(data: SeriesData, k: int) -> np.ndarray:
     first = _first(data)
     _, h68, h95 = _ch_at(data, k, data.scales.index((1.0, 1.0)), first).T
-    return np.stack([h68, h68, h95, h95], axis=1)
+    return _symmetric(data.central(k), h68, h95)
 
 
-def _ch_scan(data: SeriesData, k: int, shift: np.ndarray) -> np.ndarray:
-    if not np.isfinite(data.alphas).any():
-        raise OptionError("the Cacciari-Houdeau methods need the table's 'alphas' column")
+def _ch_scan(data: SeriesData, k: int) -> np.ndarray:
     first = _first(data)
     c = data.central(k)
     cols = [data.scales.index(s) for s in ENVELOPES["7-point"]]
@@ -174,16 +202,65 @@ def _ch_scan(data: SeriesData, k: int, shift: np.ndarray) -> np.ndarray:
     centre, h68, h95 = parts[:, 0], parts[:, 1], parts[:, 2]
     return np.stack(
         [
-            np.max(centre + h68, axis=1) - c,
-            c - np.min(centre - h68, axis=1),
-            np.max(centre + h95, axis=1) - c,
-            c - np.min(centre - h95, axis=1),
+            c,
+            np.min(centre - h68, axis=1),
+            np.max(centre + h68, axis=1),
+            np.min(centre - h95, axis=1),
+            np.max(centre + h95, axis=1),
         ],
         axis=1,
     )
 
 
-def _geometric(data: SeriesData, k: int, shift: np.ndarray) -> np.ndarray:
+def _abc(points: int, prescription: str) -> Callable[[SeriesData, int], np.ndarray]:
+    """MiHO's abc model at the central scale (points = 1) or over 3 / 9 scale points."""
+
+    def method(data: SeriesData, k: int) -> np.ndarray:
+        from scaleuq.stats.miho import GL3, abc_cdf, combine
+
+        if points == 1:
+            scales, weights = [(1.0, 1.0)], [1.0]
+        elif points == 3:
+            scales, weights = list(ENVELOPES["3-point"]), list(GL3)
+        else:
+            gl = dict(zip((0.5, 1.0, 2.0), GL3, strict=True))
+            scales = list(ENVELOPES["9-point"])
+            weights = [gl[r] * gl[f] for r, f in scales]
+        first = _first(data)
+        out = np.full((len(first), 5), np.nan)
+        for f in np.unique(first[first <= k]):
+            rows = np.flatnonzero(first == f)
+            tables = []
+            for s in scales:
+                key = ("abc", k, int(f), s)
+                if key not in data.cache:
+                    sig = data.values[rows, f : k + 1, data.scales.index(s)]
+                    ok = np.isfinite(sig).all(axis=1) & (sig[:, 0] != 0)
+                    x = np.full((len(rows), 2), np.nan)
+                    cdf = np.array([[0.0, 1.0]] * len(rows))
+                    ev = np.zeros(len(rows))
+                    if ok.any():
+                        xo, co, eo = abc_cdf(sig[ok])
+                        x = np.full((len(rows), xo.shape[1]), np.nan)
+                        cdf = np.tile(np.linspace(0, 1, xo.shape[1]), (len(rows), 1))
+                        x[ok], cdf[ok], ev[ok] = xo, co, eo
+                    data.cache[key] = (x, cdf, ev, ok)
+                tables.append(data.cache[key])
+            good = np.logical_and.reduce([t[3] for t in tables])
+            if not good.any():
+                continue
+            picked = [(t[0][good], t[1][good], t[2][good]) for t in tables]
+            median, bounds = combine(picked, weights, prescription=prescription,
+                                     probabilities=TARGETS)  # fmt: skip
+            lo68, hi68 = bounds[TARGETS[0]]
+            lo95, hi95 = bounds[TARGETS[1]]
+            out[rows[good]] = np.stack([median, lo68, hi68, lo95, hi95], axis=1)
+        return out
+
+    return method
+
+
+def _geometric(data: SeriesData, k: int) -> np.ndarray:
     first = _first(data)
     t = np.stack([data.central(j) for j in range(k + 1)], axis=1)
     terms = np.diff(np.concatenate([np.zeros((len(t), 1)), t], axis=1), axis=1)
@@ -216,19 +293,54 @@ def _geometric(data: SeriesData, k: int, shift: np.ndarray) -> np.ndarray:
                 mid = 0.5 * (lo + hi)
                 lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
             out[rows, col] = out[rows, col + 1] = np.exp(0.5 * (lo + hi)) * np.abs(norm)
-    return out
+    c = data.central(k)
+    return _symmetric(c, out[:, 0], out[:, 2])
 
 
-#: Registered methods: name -> function(data, k, shift) giving per row the distances
-#: (up68, dn68, up95, dn95) from T_k (central) to the interval edges.
-METHODS: dict[str, Callable[[SeriesData, int, np.ndarray], np.ndarray]] = {
-    "envelope-3": _envelope("3-point"),
-    "envelope-7": _envelope("7-point"),
-    "envelope-9": _envelope("9-point"),
-    "ch": _ch,
-    "ch-scan": _ch_scan,
-    "geometric": _geometric,
-}
+@dataclass(frozen=True)
+class Method:
+    """A registered MHOU method.
+
+    Attributes:
+        estimate: function(data, k) giving per row (median, lo68, hi68, lo95, hi95) of the
+            true value from the orders up to index k (NaN where the method has no estimate).
+        needs_alphas: it reads the table's ``alphas`` column.
+        default: run when no method is named.
+    """
+
+    estimate: Callable[[SeriesData, int], np.ndarray]
+    needs_alphas: bool = False
+    default: bool = True
+
+
+#: Registered methods (module docstring). Adding one: a function (data, k) -> (rows, 5) and an
+#: entry here; the CLI, the output formats and the figures pick it up.
+METHODS: Registry[Method] = Registry("MHOU method")
+for _name, _method in {
+    "envelope-3": Method(_envelope("3-point")),
+    "envelope-7": Method(_envelope("7-point")),
+    "envelope-9": Method(_envelope("9-point")),
+    "ch": Method(_ch, needs_alphas=True),
+    "ch-scan": Method(_ch_scan, needs_alphas=True),
+    "geometric": Method(_geometric),
+    "abc": Method(_abc(1, "average")),
+    "abc-sa3": Method(_abc(3, "average"), default=False),
+    "abc-sa9": Method(_abc(9, "average"), default=False),
+    "abc-sm3": Method(_abc(3, "marginalise"), default=False),
+    "abc-sm9": Method(_abc(9, "marginalise"), default=False),
+}.items():
+    METHODS.register(_name, _method)
+del _name, _method
+
+
+def default_methods() -> tuple[str, ...]:
+    """The registered methods run when none is named (those with ``default=True``)."""
+    return tuple(name for name, m in METHODS.items() if m.default)
+
+
+#: The built-in methods run when none is named (:func:`default_methods` also lists the
+#: registered ones).
+DEFAULT_METHODS = default_methods()
 
 
 @dataclass(frozen=True)
@@ -237,12 +349,14 @@ class MHOURow:
 
     Attributes:
         method, transition: e.g. ``ch``, ``nlo->nnlo``.
-        n: points tested; n_excluded: points without an estimate (order k vanishes).
+        n: points tested; n_excluded: points without an estimate (order k vanishes, a value
+            is missing, or the method gives none).
         coverage_68, coverage_95: fraction with T_{k+1} inside the 68.3% / 95.4% interval.
-        calibration_68, calibration_95: the factor by which the intervals must be scaled to
-            cover 68.3% / 95.4% of the points (quantile of |shift| / distance to the edge);
-            None where no finite factor does (a zero-width side that the shift leaves).
-        median_ratio: median of |shift| / (68% distance).
+        calibration_68, calibration_95: the factor by which the intervals, scaled about their
+            median, must grow to cover 68.3% / 95.4% of the points (quantile of the distance of
+            T_{k+1} from the median over the interval's half on that side); None where no
+            finite factor does (a zero-width side that the shift leaves).
+        median_ratio: median of that ratio for the 68% interval.
     """
 
     method: str
@@ -260,42 +374,85 @@ class MHOURow:
         return dict(self.__dict__)
 
 
+#: Columns of :attr:`MHOUResult.points`.
+POINT_COLUMNS = (
+    "method", "transition", "process", "value", "next", "shift", "median", "lo68", "hi68",
+    "lo95", "hi95", "up68", "dn68", "up95", "dn95", "inside68", "inside95", "ratio68",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class MHOUResult:
-    """Every method on every transition.
+    """Every method on every transition, and every method's per-point estimate.
 
     Attributes:
-        rows: one :class:`MHOURow` per (method, transition).
-        points: tidy DataFrame ``method, transition, process, shift, up68, dn68, up95, dn95,
-            ratio68`` (ratio68 = shift over the edge distance in its direction).
-        methods, transitions: what was run.
+        rows: one :class:`MHOURow` per (method, transition) tested.
+        points: tidy DataFrame, one row per (method, transition, process), columns
+            :data:`POINT_COLUMNS`: ``value`` T_k, ``next`` T_{k+1} (NaN for the estimate from
+            the highest order, transition ``<top>->next``), ``shift`` = next - value, the
+            estimate ``median``, ``lo68``/``hi68``, ``lo95``/``hi95`` (68.3% / 95.4%), the same
+            as distances from T_k (``up68`` = hi68 - T_k, ``dn68`` = T_k - lo68, ...; negative
+            when an asymmetric interval does not contain T_k), ``inside68``/``inside95``
+            (T_{k+1} inside; empty when not tested) and ``ratio68`` (signed distance of
+            T_{k+1} from the median over the 68% half-width on its side).
+        methods, transitions: what was run; the transitions tested.
+        final: the label of the estimate from the highest order (``<top>->next``).
+        notes: what was skipped and why (e.g. CH without ``alphas``).
+        targets: the probabilities of the two intervals (:data:`TARGETS`).
     """
 
     rows: tuple[MHOURow, ...]
     points: pd.DataFrame
     methods: tuple[str, ...]
     transitions: tuple[str, ...]
+    final: str = "next"
+    notes: tuple[str, ...] = ()
+    targets: tuple[float, float] = TARGETS
 
     def row(self, method: str, transition: str) -> MHOURow:
         """The row of one method and transition."""
         return next(r for r in self.rows if r.method == method and r.transition == transition)
 
+    def estimates(self, transition: str | None = None) -> pd.DataFrame:
+        """The per-point estimates of one transition (default: from the highest order)."""
+        label = transition or self.final
+        return self.points[self.points["transition"] == label].reset_index(drop=True)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation (the per-point table left out)."""
+        """JSON-safe representation, per-point estimates included."""
+        import math
+
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            if isinstance(v, (np.floating, np.integer, np.bool_)):
+                return clean(v.item())
+            return v
+
+        keep = ("method", "transition", "process", "value", "next", "median", "lo68", "hi68",
+                "lo95", "hi95", "inside68", "inside95")  # fmt: skip
         return {
             "methods": list(self.methods),
             "transitions": list(self.transitions),
-            "targets": list(TARGETS),
+            "final": self.final,
+            "targets": list(self.targets),
+            "notes": list(self.notes),
             "rows": [r.to_dict() for r in self.rows],
+            "points": [
+                {k: clean(v) for k, v in zip(keep, rec, strict=True)}
+                for rec in self.points[list(keep)].itertuples(index=False, name=None)
+            ],
         }
 
 
-def _ratio(shift: np.ndarray, dist: np.ndarray) -> np.ndarray:
-    """|shift| / distance to the interval edge; a zero-width side that the shift leaves is
-    infinitely far (not covered), a zero shift is covered."""
+def _ratio(target: np.ndarray, median: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """|target - median| over the interval's half on the target's side; a zero-width side that
+    the target leaves is infinitely far (not covered), a target on the median is covered."""
+    above = target >= median
+    dist = np.where(above, hi - median, median - lo)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.abs(shift) / dist
-    return np.where(shift == 0, 0.0, np.where(dist > 0, r, np.inf))
+        r = np.abs(target - median) / dist
+    return np.where(target == median, 0.0, np.where(dist > 0, r, np.inf))
 
 
 def _quantile(r: np.ndarray, q: float) -> float | None:
@@ -316,76 +473,103 @@ def mhou(
     """Run MHOU methods on every transition of a series (see the module docstring).
 
     Args:
-        long: a validated long-format frame with at least two orders.
-        methods: names in :data:`METHODS` (default all).
+        long: a validated long-format frame with at least two orders (one order is enough for
+            the estimates alone: no transition is tested then).
+        methods: names in :data:`METHODS` (default :data:`DEFAULT_METHODS`).
         transitions: (k, k+1) order pairs (default every consecutive pair present).
 
     Raises:
-        OptionError: an unknown method or transition, fewer than two orders, or a CH method
-            on a table without ``alphas``.
+        OptionError: an unknown method or transition, or only CH methods asked for on a table
+            without ``alphas``.
     """
     import pandas as pd
 
     data = series_data(long)
-    names = tuple(methods) if methods else tuple(METHODS)
+    names = tuple(dict.fromkeys(methods)) if methods else default_methods()
     unknown = [m for m in names if m not in METHODS]
     if unknown:
         raise OptionError(
             f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}"
         )
+    notes: list[str] = []
+    if not np.isfinite(data.alphas).any():
+        skipped = [m for m in names if METHODS[m].needs_alphas]
+        if skipped and len(skipped) == len(names):
+            raise OptionError(
+                f"{', '.join(skipped)}: the Cacciari-Houdeau methods need the table's 'alphas' "
+                "column (alpha_s at each k_R)"
+            )
+        if skipped:
+            notes.append(f"{', '.join(skipped)} skipped: the table has no 'alphas' column "
+                         "(alpha_s at each k_R), which the Cacciari-Houdeau methods need")  # fmt: skip
+            names = tuple(m for m in names if m not in skipped)
     pairs = (
         tuple(transitions)
         if transitions
         else tuple(zip(data.orders[:-1], data.orders[1:], strict=True))
     )
-    if not pairs:
-        raise OptionError("the series needs at least two orders")
-    first = _first(data)
-    rows: list[MHOURow] = []
-    frames: list[pd.DataFrame] = []
     for lo, hi in pairs:
         if lo not in data.orders or hi not in data.orders:
             raise OptionError(
                 f"transition {lo}->{hi}: the table has orders {', '.join(data.orders)}"
             )
-        k, k1 = data.orders.index(lo), data.orders.index(hi)
-        if k1 != k + 1:
+        if data.orders.index(hi) != data.orders.index(lo) + 1:
             raise OptionError(f"transition {lo}->{hi}: give consecutive orders")
-        shift = data.central(k1) - data.central(k)
-        ok = (first <= k) & np.isfinite(shift)
+    first = _first(data)
+    rows: list[MHOURow] = []
+    frames: list[pd.DataFrame] = []
+    top = len(data.orders) - 1
+    steps = [(data.orders.index(lo), data.orders.index(hi)) for lo, hi in pairs] + [(top, None)]
+    for k, k1 in steps:
+        label = f"{data.orders[k]}->{data.orders[k1] if k1 is not None else 'next'}"
+        value = data.central(k)
+        nxt = data.central(k1) if k1 is not None else np.full(len(value), np.nan)
+        ok = (first <= k) & np.isfinite(value)
         for name in names:
-            dist = METHODS[name](data, k, shift)
-            up = shift > 0
-            d68 = np.where(up, dist[:, 0], dist[:, 1])
-            d95 = np.where(up, dist[:, 2], dist[:, 3])
-            good = ok & np.isfinite(d68) & np.isfinite(d95)
-            r68, r95 = _ratio(shift, d68), _ratio(shift, d95)
-            n = int(good.sum())
-            rows.append(
-                MHOURow(
-                    method=name,
-                    transition=f"{lo}->{hi}",
-                    n=n,
-                    n_excluded=int((~good).sum()),
-                    coverage_68=float(np.mean(r68[good] <= 1)) if n else None,
-                    coverage_95=float(np.mean(r95[good] <= 1)) if n else None,
-                    calibration_68=_quantile(r68[good], TARGETS[0]),
-                    calibration_95=_quantile(r95[good], TARGETS[1]),
-                    median_ratio=_quantile(r68[good], 0.5),
+            est = METHODS[name].estimate(data, k)
+            est = np.where(ok[:, None], est, np.nan)
+            median, lo68, hi68, lo95, hi95 = est.T
+            r68, r95 = _ratio(nxt, median, lo68, hi68), _ratio(nxt, median, lo95, hi95)
+            good = ok & np.isfinite(est).all(axis=1) & np.isfinite(nxt)
+            with np.errstate(invalid="ignore"):
+                in68 = (lo68 <= nxt) & (nxt <= hi68)
+                in95 = (lo95 <= nxt) & (nxt <= hi95)
+            if k1 is not None:
+                n = int(good.sum())
+                rows.append(
+                    MHOURow(
+                        method=name,
+                        transition=label,
+                        n=n,
+                        n_excluded=int((~good).sum()),
+                        coverage_68=float(np.mean(in68[good])) if n else None,
+                        coverage_95=float(np.mean(in95[good])) if n else None,
+                        calibration_68=_quantile(r68[good], TARGETS[0]),
+                        calibration_95=_quantile(r95[good], TARGETS[1]),
+                        median_ratio=_quantile(r68[good], 0.5),
+                    )
                 )
-            )
             frames.append(
                 pd.DataFrame(
                     {
                         "method": name,
-                        "transition": f"{lo}->{hi}",
+                        "transition": label,
                         "process": data.processes,
-                        "shift": shift,
-                        "up68": dist[:, 0],
-                        "dn68": dist[:, 1],
-                        "up95": dist[:, 2],
-                        "dn95": dist[:, 3],
-                        "ratio68": np.where(good, np.sign(shift) * r68, np.nan),
+                        "value": value,
+                        "next": nxt,
+                        "shift": nxt - value,
+                        "median": median,
+                        "lo68": lo68,
+                        "hi68": hi68,
+                        "lo95": lo95,
+                        "hi95": hi95,
+                        "up68": hi68 - value,
+                        "dn68": value - lo68,
+                        "up95": hi95 - value,
+                        "dn95": value - lo95,
+                        "inside68": pd.array(np.where(good, in68, None), dtype="boolean"),
+                        "inside95": pd.array(np.where(good, in95, None), dtype="boolean"),
+                        "ratio68": np.where(good, np.sign(nxt - median) * r68, np.nan),
                     }
                 )
             )
@@ -394,4 +578,6 @@ def mhou(
         points=pd.concat(frames, ignore_index=True),
         methods=names,
         transitions=tuple(f"{a}->{b}" for a, b in pairs),
+        final=f"{data.orders[top]}->next",
+        notes=tuple(notes),
     )

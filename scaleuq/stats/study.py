@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scaleuq.errors import OptionError
-from scaleuq.stats.coverage import Calibration, CoverageRow, calibrate, coverage_table
+from scaleuq.stats.coverage import (
+    Calibration,
+    CoverageRow,
+    OutOfSample,
+    calibrate,
+    coverage_table,
+    out_of_sample,
+)
 from scaleuq.stats.fitting import ModelFit, check_seed, fit_models
 from scaleuq.stats.models import model_names
 
@@ -59,6 +66,7 @@ class FitStudy:
     from_order: str = "lo"
     to_order: str = "nlo"
     caveat: str | None = None
+    out_of_sample: tuple[OutOfSample, ...] = ()
 
     @property
     def best_aic(self) -> str:
@@ -92,6 +100,7 @@ class FitStudy:
             "best_bic": self.best_bic,
             "coverage": [asdict(r) for r in self.coverage],
             "calibration": [asdict(c) for c in self.calibration],
+            "out_of_sample": [o.to_dict() for o in self.out_of_sample],
             "from_order": self.from_order,
             "to_order": self.to_order,
             "caveat": self.caveat,
@@ -167,11 +176,13 @@ def fit(
         OptionError: an unknown stage or model, reference options with stage ``before``, or
             fewer than 3 defined pulls.
     """
+    from scaleuq.io.tables import as_table
     from scaleuq.pull.pulls import pulls
     from scaleuq.pull.reference import reference_correct
 
     if stage not in STAGES:
         raise OptionError(f"unknown stage '{stage}'; choose 'before' or 'after'")
+    table = as_table(table, dataset="table")  # a DataFrame in any table format, as read_table
     if stage == "before":
         given = [
             name
@@ -262,4 +273,10 @@ def fit_stage(
             )
         ),
         seed=seed,
+        # leave-one-out coverage of the factors above (in-sample), and the conformal factors
+        out_of_sample=tuple(
+            out_of_sample(pulls[ok], t) for t in (0.682689492137086, 0.9544997361036416)
+        )
+        if ok.sum() >= 3
+        else (),
     )

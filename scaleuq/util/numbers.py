@@ -13,8 +13,11 @@ from __future__ import annotations
 import math
 import re
 
-#: Unsigned decimal with optional exponent (``e``, ``E``, ``d`` or ``D``).
-UNSIGNED = r"(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?"
+#: Unsigned decimal with optional exponent (``e``, ``E``, ``d`` or ``D``). One way to match any
+#: text (the integer and fraction digits cannot trade places), possessive quantifiers (nothing
+#: to backtrack into) and no start inside a run of digits: a search over a long line of digits
+#: is linear, not cubic (a 60 KB console line took 69 s with the old ``\d+\.?\d*``).
+UNSIGNED = r"(?<![\d.])(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eEdD][-+]?+\d++)?+"
 #: Optionally signed decimal with optional exponent.
 NUMBER = rf"[-+]?{UNSIGNED}"
 

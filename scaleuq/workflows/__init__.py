@@ -10,5 +10,6 @@ computes nothing.
 
 Modules: :mod:`~scaleuq.workflows.core` (pulls, reference correction, fit),
 :mod:`~scaleuq.workflows.figures` (the paper figures), :mod:`~scaleuq.workflows.differential`
-(HwU histograms bin by bin).
+(HwU histograms bin by bin), :mod:`~scaleuq.workflows.nanoaod` (CMS NanoAOD samples),
+:mod:`~scaleuq.workflows.series` (the figures of a perturbative series).
 """

@@ -133,6 +133,7 @@ def figures(
         progress: called with the name of each step as it starts.
     """
     from scaleuq.io.datasets import load_bundled
+    from scaleuq.io.tables import as_table
     from scaleuq.pull.reference import (
         ReferenceAverage,
         count_n,
@@ -148,7 +149,7 @@ def figures(
 
     step = progress or (lambda _name: None)
     out = Path(output_dir)
-    table = load_bundled("pulls") if table is None else table
+    table = load_bundled("pulls") if table is None else as_table(table, dataset="table")
     if isinstance(reference, ReferenceAverage):
         raise OptionError("figures needs the reference table (it plots each reference process)")
     if reference is None or isinstance(reference, (str, os.PathLike)):

@@ -6,7 +6,9 @@ AQCDUP), the particle lines when asked (comment lines starting with ``#`` skippe
 ``<wgt id='X'> value </wgt>`` entries of ``<rwgt>``, which it scatters into the row of the
 event by the declared id (never by position: a per-slot guess of the column is checked byte by
 byte and corrected by a search of all ids when wrong). Other tags (``<mgrwt>``, ``<scales>``,
-``<weights>``, ...) are skipped.
+``<weights>``, ...) are skipped. It is the one event parser of the package: :mod:`.reader`
+calls it for ``ingest lhe``, ``decorrelation from-lhe`` and ``reweight`` (which asks for the
+event info and particles, without weights).
 
 Numbers: a token of at most 19 significant digits whose decimal exponent keeps it exact in
 binary64 (Clinger's fast path: integer mantissa < 2^53, power of ten <= 1e22) is converted in the
@@ -16,7 +18,9 @@ with ``float()``. Fortran exponents (``1.0D+00``) are read as ``e``.
 
 Errors come back as a status code with the event (0-based within the block) and a byte
 position; :mod:`scaleuq.io.lhe.reader` turns them into messages. Compiled on first use and
-cached on disk (``cache=True``); ``nogil=True`` lets blocks be parsed on several threads.
+cached on disk (``cache=True``); ``nogil=True`` lets blocks be parsed on several threads. This
+module imports numba: import it only when a file is big enough to need it (the reader parses
+small files in Python with the same results, see :func:`scaleuq.io.lhe.reader.parse_block`).
 """
 
 from __future__ import annotations
@@ -204,6 +208,7 @@ def parse_events(
     id_bytes: np.ndarray,
     id_off: np.ndarray,
     want_particles: bool,
+    want_weights: bool,
     info: np.ndarray,
     weights: np.ndarray,
     parts: np.ndarray,
@@ -217,6 +222,7 @@ def parse_events(
         n_events: the number of ``</event>`` in ``buf``.
         id_bytes, id_off: the declared weight ids, concatenated, and their (k + 1,) offsets.
         want_particles: also parse the particle lines.
+        want_weights: parse the ``<rwgt>`` weights (else they are skipped like other tags).
         info: (n_events, 6) output, event-info lines.
         weights: (n_events, k) output, NaN-filled by the caller (NaN stays where absent).
         parts: (capacity, 13) output, particle lines (unused unless asked).
@@ -343,7 +349,7 @@ def parse_events(
                 and (_is_ws(buf[p + 6]) or buf[p + 6] == 62)
             ):
                 return _fail(out, ERR_NO_CLOSE, ev, s, 0, np_, n_slow)
-            if not _startswith(buf, p, end, p_rwgt):
+            if not want_weights or not _startswith(buf, p, end, p_rwgt):
                 p += 1
                 continue
             p += 6

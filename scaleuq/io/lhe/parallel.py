@@ -7,7 +7,7 @@ other files' results):
 * one file: in this process, with ``jobs`` passed on (the file's blocks are parsed on that many
   threads when ``func`` accepts ``jobs``);
 * several files, ``jobs > 1``: ``min(jobs, files)`` worker threads, one file per task, each
-  file read on one core. Threads, not processes: decompression (isal/zlib), the compiled
+  file read on one core. Threads, not processes: decompression, the compiled
   parser and the numpy reductions release the GIL, so files run side by side without the
   seconds a fresh process needs to import numba and load the kernel (see
   ``benchmarks/bench_lhe.py`` for the measured speed-up);

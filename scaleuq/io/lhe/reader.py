@@ -13,6 +13,18 @@ cut inside an event is an error naming the last complete event; a missing closin
 complete events is a warning naming it), every gzip member read exactly once (``cat a.gz b.gz``
 and bgzip-style files), the header scanned once (linear in its size).
 
+One byte stream for the whole package: :class:`LHEStream` (decompression, multi-member gzip,
+the header up to ``</init>`` with one size limit, blocks of complete events, the checks of what
+follows the last event and the truncation messages) serves :func:`iter_blocks` (``ingest lhe``,
+``decorrelation from-lhe``, ``export pyhf --lhe``), :func:`read_header` and ``reweight``; gzip is
+recognised in one place, :func:`is_gzip`.
+
+Start-up: a file of less than :data:`SMALL_BYTES` of text is parsed in Python
+(:func:`parse_block`: regular expressions and ``float()``, the kernel's numbers bit for bit), so
+a small file never imports numba; a block the Python path cannot vouch for (an unusual layout or
+any error) goes to the compiled kernel, which gives the same numbers and the error messages.
+``SCALEUQ_LHE_ENGINE=kernel|python|auto`` (or ``engine=``) forces a path.
+
 The header is decoded in :mod:`scaleuq.io.lhe.header`; cross sections of the variations are
 summed in :mod:`scaleuq.io.lhe.variations`.
 """
@@ -60,6 +72,21 @@ _TAG_LIMIT = 2**20
 _EVENT_TAG = re.compile(rb"<event[\s>]")
 _NUMBER = re.compile(rb"[+-]?(?:nan|inf|infinity|(?:\d+\.?\d*|\.\d+)(?:[eEdD][+-]?\d+)?)", re.I)
 _END = b"</event>"
+#: the two bytes that start every gzip member (RFC 1952)
+GZIP_MAGIC = b"\x1f\x8b"
+#: files with less text than this (decompressed; gzip counted as 5x its size) are parsed in
+#: Python, without importing numba (see the module docstring and benchmarks/bench_startup.py)
+SMALL_BYTES = 12 * 2**20
+ENGINES = ("auto", "kernel", "python")
+
+
+def is_gzip(source: str | os.PathLike[str] | bytes) -> bool:
+    """Whether a file (a path) or its first bytes start with the gzip magic: the one place the
+    package tells gzip from plain text (by content, never by the file name)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source[:2]) == GZIP_MAGIC
+    with open(source, "rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
 
 
 def decompressor_name() -> str:
@@ -79,9 +106,9 @@ class _Source:
 
     def __init__(self, path: Path, block_bytes: int = BLOCK_BYTES) -> None:
         self.raw: BinaryIO = path.open("rb")
-        self._plain_chunk = max(4096, min(_PLAIN_CHUNK, block_bytes))
-        self._gzip_chunk = max(4096, min(_GZIP_CHUNK, block_bytes // 4))
-        self.gzip = self.raw.read(2) == b"\x1f\x8b"
+        self._plain_chunk = max(256, min(_PLAIN_CHUNK, block_bytes))
+        self._gzip_chunk = max(256, min(_GZIP_CHUNK, block_bytes // 4))
+        self.gzip = is_gzip(self.raw.read(2))
         self.raw.seek(0)
         self._z = _zlib_impl.decompressobj(wbits=31) if self.gzip else None
         self._started = False
@@ -118,6 +145,80 @@ class _Source:
     def close(self) -> None:
         """Close the file."""
         self.raw.close()
+
+
+class DecompressedFile:
+    """The decompressed bytes of a file (plain, or gzip with every member), read like a binary
+    file: the one gzip reader of the package (``ingest madgraph`` sniffing banners and folders
+    reads through it). Truncation raises EOFError, corrupt data OSError."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._source = _Source(Path(path))
+        self._buf = b""
+        self._eof = False
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (all that is left when negative); ``b""`` at the end."""
+        while not self._eof and (size < 0 or len(self._buf) < size):
+            try:
+                piece = self._source.piece()
+            except EOFError:
+                raise
+            except _ZLIB_ERRORS as exc:
+                raise OSError(f"corrupt gzip data ({exc})") from None
+            if not piece:
+                self._eof = True
+                break
+            self._buf += piece
+        if size < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:size], self._buf[size:]
+        return out
+
+    def close(self) -> None:
+        """Close the file."""
+        self._source.close()
+
+    def __enter__(self) -> DecompressedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_decompressed(path: str | os.PathLike[str]) -> DecompressedFile:
+    """:class:`DecompressedFile` of ``path`` (gzip recognised by content)."""
+    return DecompressedFile(path)
+
+
+def gzip_writer(handle: BinaryIO, *, level: int = 2, threads: int = 1) -> BinaryIO:
+    """A gzip writer over an open binary ``handle`` (the package's one gzip compressor).
+
+    ``threads >= 1``: python-isal's ``igzip_threaded`` (compression in that many background
+    threads, releasing the GIL, so it overlaps the caller's work; flushed every 4 MB, so its
+    bytes differ from a one-thread gzip of the same text, its content does not), else isal's
+    or the standard library's gzip in this thread. ``threads=0``: the standard library's
+    gzip with ``mtime=0`` (byte-for-byte reproducible output). Close it before the handle.
+    """
+    if threads >= 1:
+        try:
+            from isal import igzip_threaded  # type: ignore[import-not-found]
+
+            return igzip_threaded.open(
+                handle, "wb", compresslevel=level, threads=threads, block_size=2**22
+            )
+        except ImportError:  # pragma: no cover - isal is a core dependency (>= 1.4)
+            pass
+        try:
+            from isal import igzip  # type: ignore[import-not-found]
+
+            return igzip.IGzipFile(fileobj=handle, mode="wb", compresslevel=level)
+        except ImportError:  # pragma: no cover
+            pass
+    import gzip
+
+    return gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=max(level, 1), mtime=0)
 
 
 def _read_failed(exc: BaseException, path: Path, events_done: int) -> LHEError:
@@ -182,14 +283,8 @@ def _header_text(source: _Source, path: Path) -> tuple[bytes, bytes]:
 def read_header(path: str | Path) -> LHEHeader:
     """Read only the header of an LHE file (fast: stops at ``</init>``)."""
     path = Path(path)
-    if not path.is_file():
-        raise LHEError(f"{path}: no such file")
-    source = _Source(path)
-    try:
-        head, _ = _header_text(source, path)
-    finally:
-        source.close()
-    return parse_header(head, path)
+    with LHEStream(path) as stream:
+        return parse_header(stream.header, path)
 
 
 @dataclass(frozen=True)
@@ -257,22 +352,211 @@ def _convert_slow(
         target[row, col] = value
 
 
-def _parse_block(
-    buf: bytes, cut: int, n: int, first: int, ids: tuple[np.ndarray, np.ndarray],
-    header: LHEHeader, path: Path, particles: bool,
-) -> EventBlock:  # fmt: skip
-    """Parse the ``n`` complete events of ``buf[:cut]`` (events ``first`` to ``first + n - 1``)."""
+_KERNEL_READY = threading.Event()
+_KERNEL_LOCK = threading.Lock()
+
+
+def _kernel() -> object:
+    """The compiled kernel module; its first call (cache load or compilation) runs here once,
+    without numba's entry-point extensions (:mod:`scaleuq.io.lhe.jit`)."""
     from scaleuq.io.lhe import kernel
+
+    if not _KERNEL_READY.is_set():
+        from scaleuq.io.lhe.jit import numba_without_extensions
+
+        with _KERNEL_LOCK, numba_without_extensions():
+            if not _KERNEL_READY.is_set():
+                empty = np.frombuffer(b" ", dtype=np.uint8, count=0)
+                kernel.parse_events(
+                    empty, 0, np.zeros(0, np.uint8), np.zeros(1, np.int64), False, True,
+                    np.empty((0, 6)), np.empty((0, 0)), np.empty((0, 13)),
+                    np.empty((1, 5), np.int64), np.zeros(5, np.int64),
+                )  # fmt: skip
+                _KERNEL_READY.set()
+    return kernel
+
+
+def choose_engine(path: str | os.PathLike[str] | None, engine: str | None = None) -> str:
+    """``kernel`` or ``python`` for a file: ``engine`` (or ``$SCALEUQ_LHE_ENGINE``) when it
+    names one; else the kernel when it is already loaded in this process or the file holds
+    :data:`SMALL_BYTES` of text or more (gzip counted as 5x), Python below."""
+    engine = engine or os.environ.get("SCALEUQ_LHE_ENGINE") or "auto"
+    if engine not in ENGINES:
+        raise LHEError(f"unknown LHE engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    if _KERNEL_READY.is_set() or path is None:
+        return "kernel"
+    try:
+        size = os.stat(path).st_size * (5 if is_gzip(path) else 1)
+    except OSError:
+        return "kernel"
+    return "python" if size < SMALL_BYTES else "kernel"
+
+
+_PY_EVENT = re.compile(rb"<event(?:[ \t\n][^>]*)?>")
+_PY_EVENT_TAG = re.compile(rb"<event[\s>]")
+#: one ``<wgt id='X'> value </wgt>`` (whole match, quote, id, value)
+_PY_WGT = re.compile(rb"(\s*<wgt\s+id\s*=\s*(['\"])([^'\"<>\s]*)\2\s*>\s*([^\s<]+)\s*</wgt>)")
+_PY_ODD = re.compile(rb"[\r\x0b\x0c]")
+
+
+def _parse_python(
+    buf: bytes, cut: int, n: int, ids: dict[bytes, int], k: int, particles: bool, weights: bool
+) -> EventBlock | None:
+    """The events of ``buf[:cut]`` parsed in Python, or None when this path cannot vouch for the
+    block (any layout it does not know, any error): the kernel then parses it. Numbers go
+    through ``float()``, which the kernel's conversion equals (correctly rounded), so both
+    paths give the same arrays bit for bit (tests/test_lhe_engines.py checks the real files)."""
+    text = buf[:cut] if cut < len(buf) else buf
+    if _PY_ODD.search(text):
+        return None
+    pieces = text.split(_END)
+    if len(pieces) != n + 1:
+        return None
+    info_tokens: list[bytes] = []
+    part_tokens: list[bytes] = []
+    n_parts: list[int] = []
+    w_rows: list[int] = []
+    w_cols: list[int] = []
+    w_tokens: list[bytes] = []
+    last_names: tuple[bytes, ...] | None = None
+    last_cols: list[int] = []
+    for row in range(n):
+        piece = pieces[row]
+        opened = _PY_EVENT.search(piece)
+        if opened is None:
+            return None
+        body = piece[opened.end() :]
+        lt = body.find(b"<")
+        pre = body if lt < 0 else body[:lt]
+        tags = b"" if lt < 0 else body[lt:]
+        if b"<event" in tags and _PY_EVENT_TAG.search(tags):
+            return None
+        pre = pre.lstrip()
+        nl = pre.find(b"\n")
+        if nl < 0:
+            return None
+        fields = pre[:nl].split()
+        if len(fields) != 6:
+            return None
+        info_tokens += fields
+        if particles:
+            listed = 0
+            for line in pre[nl + 1 :].split(b"\n"):
+                line = line.strip()
+                if not line or line[:1] == b"#":
+                    continue
+                cols = line.split()
+                if len(cols) != 13:
+                    return None
+                part_tokens += cols
+                listed += 1
+            n_parts.append(listed)
+        if not weights:
+            continue
+        start = tags.find(b"<rwgt>")
+        blocks = 0
+        while start >= 0:
+            stop = tags.find(b"</rwgt>", start)
+            if stop < 0:
+                return None
+            content = tags[start + 6 : stop]
+            found = _PY_WGT.findall(content)
+            if found:
+                wholes, _, names, values = zip(*found)
+                # the matches cover the block (nothing but <wgt> entries and whitespace)
+                if sum(map(len, wholes)) != len(content.rstrip()):
+                    return None
+                if names != last_names:
+                    cols_now = [ids.get(name, -1) for name in names]
+                    if -1 in cols_now or len(set(cols_now)) != len(cols_now):
+                        return None
+                    last_names, last_cols = names, cols_now
+                if blocks and len(set(w_cols[len(w_cols) - blocks :] + last_cols)) != blocks + len(
+                    last_cols
+                ):
+                    return None  # an id repeated in a second <rwgt> block of the event
+                blocks += len(found)
+                w_rows += [row] * len(found)
+                w_cols += last_cols
+                w_tokens += values
+            elif content.strip():
+                return None
+            start = tags.find(b"<rwgt>", stop)
+    try:
+        for tokens in (info_tokens, part_tokens, w_tokens):
+            joined = b" ".join(tokens)
+            if b"_" in joined or not joined.isascii():
+                return None
+        info = np.fromiter(map(float, info_tokens), float, len(info_tokens)).reshape(n, 6)
+        parts = (
+            np.fromiter(map(float, part_tokens), float, len(part_tokens)).reshape(-1, 13)
+            if particles
+            else None
+        )
+        wvals = np.fromiter(map(float, w_tokens), float, len(w_tokens))
+    except ValueError:  # 1.0D+00 and the like: the kernel knows them
+        return None
+    if particles and not np.array_equal(info[:, 0], np.array(n_parts, dtype=float)):
+        return None
+    table = np.full((n, k), np.nan)
+    if w_tokens:
+        table[np.array(w_rows, dtype=np.int64), np.array(w_cols, dtype=np.int64)] = wvals
+    return EventBlock(0, info, table, parts)
+
+
+def parse_block(
+    buf: bytes, cut: int, n: int, first: int, header: LHEHeader | None,
+    path: str | os.PathLike[str], *, particles: bool = False, weights: bool = True, engine: str = "kernel",
+    ids: tuple[np.ndarray, np.ndarray] | None = None,
+) -> EventBlock:  # fmt: skip
+    """Parse the ``n`` complete events of ``buf[:cut]`` (events ``first`` to ``first + n - 1``).
+
+    Args:
+        buf, cut, n, first: a block of :meth:`LHEStream.blocks`.
+        header: the file's decoded header (its declared weight ids; None with ``weights=False``).
+        path: the file, for messages.
+        particles: also parse the particle lines.
+        weights: parse the ``<rwgt>`` weights (else ``weights`` is (n, 0)).
+        engine: ``kernel`` (compiled) or ``python`` (no numba; a block it cannot vouch for goes
+            to the kernel). Both give the same arrays bit for bit.
+        ids: the kernel's id table (computed from ``header`` when None).
+
+    Raises:
+        LHEError: a malformed event, named by its number.
+    """
+    path = Path(path)
+    if header is None and weights:
+        raise ValueError("parse_block needs the header to read weights")
+    k = len(header.weights) if weights else 0
+    if engine == "python":
+        table = {w.id.encode(): j for j, w in enumerate(header.weights)} if weights else {}
+        block = _parse_python(buf, cut, n, table, k, particles, weights)
+        if block is not None:
+            return EventBlock(first, block.info, block.weights, block.particles)
+    if ids is None or not weights:
+        ids = _id_table(header) if weights else (np.zeros(0, np.uint8), np.zeros(1, np.int64))
+    return _parse_kernel(buf, cut, n, first, ids, header, path, particles, weights)
+
+
+def _parse_kernel(
+    buf: bytes, cut: int, n: int, first: int, ids: tuple[np.ndarray, np.ndarray],
+    header: LHEHeader, path: Path, particles: bool, want_weights: bool = True,
+) -> EventBlock:  # fmt: skip
+    """Parse the ``n`` complete events of ``buf[:cut]`` with the compiled kernel."""
+    kernel = _kernel()
+    k = len(ids[1]) - 1
 
     data = np.frombuffer(buf, dtype=np.uint8, count=cut)
     info = np.empty((n, 6))
-    weights = np.full((n, len(header.weights)), np.nan)
+    weights = np.full((n, k), np.nan)
     parts = np.empty((max(64, 16 * n) if particles else 0, 13))
     slow = np.empty((64, 5), dtype=np.int64)
     out = np.zeros(5, dtype=np.int64)
     while True:  # more room and again in the rare case that the particles or slow tokens overflow
         status = kernel.parse_events(
-            data, n, ids[0], ids[1], particles, info, weights, parts, slow, out
+            data, n, ids[0], ids[1], particles, want_weights, info, weights, parts, slow, out
         )
         if status == kernel.NEED_PARTS:
             parts = np.empty((2 * len(parts), 13))
@@ -365,48 +649,65 @@ def check_tail(tail: bytes, path: str | Path, done: int) -> None:
     )
 
 
-def iter_blocks(
-    path: str | Path,
-    *,
-    particles: bool = False,
-    block_bytes: int = BLOCK_BYTES,
-    progress: Callable[[int], None] | None = None,
-    jobs: int | None = 1,
-) -> tuple[LHEHeader, Iterator[EventBlock]]:
-    """Header and a generator of :class:`EventBlock` s, in file order (bounded memory).
+class LHEStream:
+    """The one LHE byte stream: header, then blocks of complete events, then the tail.
+
+    Decompression (isal or zlib, every gzip member once) runs one piece ahead in a thread;
+    :attr:`header` is the text up to and including ``</init>`` (read at construction, at most
+    :data:`HEADER_LIMIT` bytes); :meth:`blocks` yields ``(text, cut, n, first)``: ``text[:cut]``
+    holds the ``n`` complete events ``first`` to ``first + n - 1`` (the bytes after ``cut`` start
+    the next block, so the header, the blocks' ``text[:cut]`` and :attr:`rest` concatenate back
+    to the file); when the file ends, what follows the last event is checked
+    (:func:`check_tail`) and kept in :attr:`rest`. Errors are :class:`LHEError` s naming the
+    file and the last complete event. Close it (or use it as a context manager).
 
     Args:
-        path: ``.lhe`` or ``.lhe.gz`` (gzip is recognised by its magic bytes).
-        particles: also parse the particle lines.
-        block_bytes: decompressed bytes read per block.
-        progress: called with the number of (compressed) bytes consumed so far.
-        jobs: threads parsing blocks at once (None: all cores). The blocks and their arrays do
-            not depend on it; memory grows by about ``jobs`` blocks.
-
-    Raises:
-        LHEError: no such file, a malformed header (right away), or, while iterating, a
-            malformed or truncated event (naming it, or the last complete one).
+        path: ``.lhe`` or ``.lhe.gz`` (gzip recognised by content, :func:`is_gzip`).
+        block_bytes: decompressed bytes per block.
+        progress: called with the compressed bytes consumed after each block.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise LHEError(f"{path}: no such file")
-    jobs = default_jobs() if jobs is None else max(1, int(jobs))
-    source = _Source(path, block_bytes)
-    try:
-        head, rest = _header_text(source, path)
-        header = parse_header(head, path)
-    except BaseException:
-        source.close()
-        raise
-    for message in header.warnings:
-        log.warning(message)
-    ids = _id_table(header)
 
-    def pieces() -> Iterator[bytes]:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        block_bytes: int = BLOCK_BYTES,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise LHEError(f"{self.path}: no such file")
+        self.block_bytes = block_bytes
+        self.progress = progress
+        self.n_events = 0
+        self.rest = b""
+        self._source = _Source(self.path, block_bytes)
+        try:
+            self.header, self._rest = _header_text(self._source, self.path)
+        except BaseException:
+            self._source.close()
+            raise
+
+    def __enter__(self) -> LHEStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._source.close()
+
+    def tell(self) -> int:
+        """Compressed bytes consumed so far."""
+        return self._source.tell()
+
+    def _pieces(self) -> Iterator[bytes]:
         """Decompressed pieces, read one ahead in a thread (zlib/isal release the GIL, so
         decompression overlaps parsing); at most three wait in the queue."""
         queue: Queue[bytes | BaseException] = Queue(maxsize=3)
         stop = threading.Event()
+        source = self._source
 
         def reader() -> None:
             try:
@@ -435,17 +736,20 @@ def iter_blocks(
                     queue.get_nowait()
                 thread.join(timeout=0.05)
 
-    def blocks(state: dict[str, int]) -> Iterator[tuple[bytes, int, int, int]]:
-        """(text, cut, n, first): blocks of complete events, cut at their last </event>."""
-        pending = [rest]
-        size = len(rest)
-        source_pieces = pieces()
+    def blocks(self) -> Iterator[tuple[bytes, int, int, int]]:
+        """``(text, cut, n, first)``: blocks of complete events, cut at their last ``</event>``,
+        in file order, until the file ends (then :attr:`rest` is set)."""
+        pending = [self._rest]
+        self._rest = b""
+        size = len(pending[0])
+        source_pieces = self._pieces()
+        block_bytes = self.block_bytes
         while True:
             try:
                 piece = next(source_pieces, b"")
             except _READ_ERRORS as exc:
-                counted = state["done"] + b"".join(pending).count(_END)
-                raise _read_failed(exc, path, counted) from None
+                counted = self.n_events + b"".join(pending).count(_END)
+                raise _read_failed(exc, self.path, counted) from None
             if piece:
                 pending.append(piece)
                 size += len(piece)
@@ -456,39 +760,79 @@ def iter_blocks(
             if cut >= 0:
                 cut += len(_END)
                 n = text.count(_END, 0, cut)
-                yield text, cut, n, state["done"] + 1
-                state["done"] += n
+                first = self.n_events + 1
+                self.n_events += n
+                yield text, cut, n, first
+                if self.progress is not None:
+                    self.progress(self._source.tell())
                 pending = [text[cut:]]
             else:
                 pending = [text]
             size = len(pending[0])
             if not piece:
-                check_tail(pending[0], path, state["done"])
+                check_tail(pending[0], self.path, self.n_events)
+                self.rest = pending[0]
                 return
 
+
+def iter_blocks(
+    path: str | Path,
+    *,
+    particles: bool = False,
+    block_bytes: int = BLOCK_BYTES,
+    progress: Callable[[int], None] | None = None,
+    jobs: int | None = 1,
+    engine: str | None = None,
+) -> tuple[LHEHeader, Iterator[EventBlock]]:
+    """Header and a generator of :class:`EventBlock` s, in file order (bounded memory).
+
+    Args:
+        path: ``.lhe`` or ``.lhe.gz`` (gzip is recognised by its magic bytes).
+        particles: also parse the particle lines.
+        block_bytes: decompressed bytes read per block.
+        progress: called with the number of (compressed) bytes consumed so far.
+        jobs: threads parsing blocks at once (None: all cores). The blocks and their arrays do
+            not depend on it; memory grows by about ``jobs`` blocks.
+        engine: ``auto`` (default; ``$SCALEUQ_LHE_ENGINE``), ``kernel`` or ``python``: see
+            :func:`choose_engine`. The arrays do not depend on it.
+
+    Raises:
+        LHEError: no such file, a malformed header (right away), or, while iterating, a
+            malformed or truncated event (naming it, or the last complete one).
+    """
+    path = Path(path)
+    jobs = default_jobs() if jobs is None else max(1, int(jobs))
+    mode = choose_engine(path, engine) if path.is_file() else "kernel"
+    stream = LHEStream(path, block_bytes=block_bytes, progress=progress)
+    try:
+        header = parse_header(stream.header, path)
+    except BaseException:
+        stream.close()
+        raise
+    for message in header.warnings:
+        log.warning(message)
+    ids = _id_table(header)
+    if mode == "python":
+        jobs = 1  # small files: threads would only add start-up
+
+    def parse(text: bytes, cut: int, n: int, first: int) -> EventBlock:
+        return parse_block(
+            text, cut, n, first, header, path, particles=particles, engine=mode, ids=ids
+        )
+
     def generate() -> Iterator[EventBlock]:
-        state = {"done": 0}
-
-        def parse(text: bytes, cut: int, n: int, first: int) -> EventBlock:
-            return _parse_block(text, cut, n, first, ids, header, path, particles)
-
         try:
             if jobs == 1:
-                for text, cut, n, first in blocks(state):
-                    block = parse(text, cut, n, first)
-                    if progress is not None:
-                        progress(source.tell())
-                    yield block
+                for item in stream.blocks():
+                    yield parse(*item)
                 return
             with ThreadPoolExecutor(jobs, thread_name_prefix="scaleuq-lhe") as pool:
                 inflight: deque[Future[EventBlock]] = deque()
                 try:
-                    for item in blocks(state):
+                    for item in stream.blocks():
                         inflight.append(pool.submit(parse, *item))
                         while len(inflight) > jobs:
                             yield inflight.popleft().result()
-                            if progress is not None:
-                                progress(source.tell())
                 except LHEError:
                     # an earlier block's error comes first, as in a single-core read
                     while inflight:
@@ -496,10 +840,8 @@ def iter_blocks(
                     raise
                 while inflight:
                     yield inflight.popleft().result()
-                    if progress is not None:
-                        progress(source.tell())
         finally:
-            source.close()
+            stream.close()
 
     return header, generate()
 
@@ -571,6 +913,7 @@ def read_lhe(
     block_bytes: int = BLOCK_BYTES,
     progress: Callable[[int], None] | None = None,
     jobs: int | None = None,
+    engine: str | None = None,
 ) -> LHEArrays:
     """Read a whole LHE file into arrays (event info, weights by id, optionally particles).
 
@@ -580,7 +923,8 @@ def read_lhe(
     """
     path = Path(path)
     header, blocks = iter_blocks(
-        path, particles=particles, block_bytes=block_bytes, progress=progress, jobs=jobs
+        path, particles=particles, block_bytes=block_bytes, progress=progress, jobs=jobs,
+        engine=engine,
     )
     k = len(header.weights)
     total = path.stat().st_size * (5 if _is_gzip(path) else 1)
@@ -613,6 +957,4 @@ def read_lhe(
     return LHEArrays(header, info_arr, weight_arr, parts.finish(), offsets)
 
 
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
+_is_gzip = is_gzip

@@ -12,19 +12,22 @@
   run was made at (``<run_settings>`` ``order = LO|NLO``, ``fixed_order = ON``), which program
   ran it (MadEvent or aMC@NLO), the ``<init>`` cross section and ``Integrated weight (pb)``.
 * :func:`console_cross_section`: MadEvent's console line ``Cross-section : X +- Y pb``.
+* :func:`parse_html`: MadEvent's HTML result pages, ``crossx.html`` (one row per run,
+  ``0.224 ± 0.00059`` in pb, and the process in its title) and ``HTML/run_N/results.html``
+  (``s= 0.22403 ± 0.000591 (pb)``).
 
 Every number keeps the line it came from, for the provenance of each table row.
 """
 
 from __future__ import annotations
 
-import gzip
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaleuq.errors import MadGraphError
+from scaleuq.io.lhe.reader import HEADER_LIMIT, open_decompressed
 from scaleuq.io.madgraph.detect import (
     CONSOLE_LO,
     TextBlock,
@@ -33,9 +36,31 @@ from scaleuq.io.madgraph.detect import (
 )
 from scaleuq.io.process import ProcCard, parse_proc_card
 from scaleuq.util.numbers import NUMBER, parse_number
+from scaleuq.util.units import xsec_to_pb
 
 _PAIR = re.compile(rf"\+\s*({NUMBER})\s*%\s*-\s*({NUMBER})\s*%")
-_UNITS_PB = {"ab": 1e-6, "fb": 1e-3, "pb": 1.0, "nb": 1e3, "ub": 1e6, "mb": 1e9}
+#: One cross section after a colon: a number and an optional unit, nothing else.
+_QUANTITY = re.compile(rf"\s*({NUMBER})\s*(?:([a-zµ]{{1,3}}))?\s*")
+_BEAMS = re.compile(rf"run at\s+(\S+)\s+collider\s*\(\s*({NUMBER})\s*\+\s*({NUMBER})\s*gev", re.I)
+
+
+def _to_pb(value: float, unit: str, where: str) -> float:
+    try:
+        return xsec_to_pb(value, unit)
+    except ValueError as exc:
+        raise MadGraphError(f"{where}: {exc}") from None
+
+
+def _quantity(text: str, where: str, what: str) -> float:
+    """One cross section in pb from the text after a colon (``30775.0``, ``2.045e+07 fb``);
+    anything else (``2,045e+04``, ``20 450``, trailing words) is an error naming the line."""
+    m = _QUANTITY.fullmatch(text)
+    if not m:
+        raise MadGraphError(
+            f"{where}: cannot read the {what} {text.strip()[:60]!r} as one number (with an "
+            "optional unit such as pb or fb)"
+        )
+    return _to_pb(_num(m.group(1), where), m.group(2) or "pb", where)
 
 
 def _num(text: str, where: str) -> float:
@@ -108,10 +133,15 @@ def parse_systematics(block: TextBlock) -> SystematicsSummary:
         where = f"{block.path}:{number}"
         low = body.lower()
         if low.startswith("original cross-section"):
-            m = re.match(rf"\s*({NUMBER})", _after_colon(body, where, "original cross-section"))
-            if not m:
-                raise MadGraphError(f"{where}: cannot read the original cross-section in {body!r}")
-            xsec = _num(m.group(1), where)
+            if xsec is not None:
+                raise MadGraphError(
+                    f"{where}: a second 'original cross-section' line in the systematics "
+                    f"summary at {block.where}"
+                )
+            xsec = _quantity(
+                _after_colon(body, where, "original cross-section"), where,
+                "original cross-section",
+            )  # fmt: skip
         elif low.startswith("scale variation:"):
             if scale is not None:
                 raise MadGraphError(
@@ -164,6 +194,8 @@ class RunSummary:
             band), or None when not printed.
         pdf: the first PDF set's variation; ``pdf_set`` its name.
         n_events: ``Number of events generated`` (event generation), or None.
+        beams: (collider, beam 1 GeV, beam 2 GeV) of ``Run at p-p collider (6500.0 + 6500.0
+            GeV)``, or None.
     """
 
     kind: str
@@ -178,6 +210,7 @@ class RunSummary:
     pdf: Variation | None
     pdf_set: str | None
     n_events: int | None
+    beams: tuple[str, float, float] | None = None
 
 
 def parse_run_summary(block: TextBlock) -> RunSummary:
@@ -189,6 +222,7 @@ def parse_run_summary(block: TextBlock) -> RunSummary:
     """
     process = process_src = xsec = err = xsec_src = scale = pdf = pdf_set = None
     n_events = None
+    beams = None
     section = None
     scales: dict[int, tuple[Variation, int | None]] = {}
     current: tuple[int, int | None] | None = None
@@ -198,6 +232,8 @@ def parse_run_summary(block: TextBlock) -> RunSummary:
         if low.startswith("process") and process is None:
             parts = body.split(None, 1)
             process, process_src = (parts[1].strip(), where) if len(parts) > 1 else (None, None)
+        elif low.startswith("run at") and (b := _BEAMS.match(body)):
+            beams = (b.group(1).lower(), _num(b.group(2), where), _num(b.group(3), where))
         elif low.startswith("number of events"):
             m = re.search(r"(\d+)\s*$", body)
             n_events = int(m.group(1)) if m else None
@@ -215,18 +251,16 @@ def parse_run_summary(block: TextBlock) -> RunSummary:
                 raise MadGraphError(
                     f"{where}: MadGraph marks this cross section 'DO NOT USE' (a biased run)"
                 )
-            m = re.search(
-                rf"({NUMBER})\s*\+-\s*({NUMBER})\s*([a-z]+)\b",
+            m = re.match(
+                rf"\s*({NUMBER})\s*\+-\s*({NUMBER})\s*([a-zµ]{{1,3}})\b",
                 _after_colon(body, where, "total cross section"),
                 re.I,
             )
             if not m:
-                raise MadGraphError(f"{where}: cannot read the cross section in {body!r}")
-            unit = (m.group(3) or "pb").lower()
-            if unit not in _UNITS_PB:
-                raise MadGraphError(f"{where}: unexpected unit '{unit}' for a cross section")
-            factor = _UNITS_PB[unit]
-            xsec, err = _num(m.group(1), where) * factor, _num(m.group(2), where) * factor
+                raise MadGraphError(f"{where}: cannot read the cross section in {body[:80]!r}")
+            unit = m.group(3)
+            xsec = _to_pb(_num(m.group(1), where), unit, where)
+            err = _to_pb(_num(m.group(2), where), unit, where)
             xsec_src = where
         elif low.startswith("ren. and fac. scale uncertainty"):
             pair = _pair(body, where)
@@ -259,7 +293,7 @@ def parse_run_summary(block: TextBlock) -> RunSummary:
         scale, values = scales.get(-1, next(iter(scales.values())))
     return RunSummary(
         block.kind, block.where, process, process_src, xsec, err, xsec_src, scale, values,
-        pdf, pdf_set, n_events,
+        pdf, pdf_set, n_events, beams,
     )  # fmt: skip
 
 
@@ -270,14 +304,83 @@ def console_cross_section(block: TextBlock) -> tuple[float, float, str]:
     m = CONSOLE_LO.match(body)
     if not m:  # find_blocks only makes console_lo blocks of matching lines
         raise MadGraphError(f"{where}: cannot read the cross section in {body!r}")
-    unit = m.group(3).lower()
-    if unit not in _UNITS_PB:
-        raise MadGraphError(f"{where}: unexpected unit '{unit}' for a cross section")
+    unit = m.group(3)
     return (
-        _num(m.group(1), where) * _UNITS_PB[unit],
-        _num(m.group(2), where) * _UNITS_PB[unit],
+        _to_pb(_num(m.group(1), where), unit, where),
+        _to_pb(_num(m.group(2), where), unit, where),
         where,
     )
+
+
+@dataclass(frozen=True)
+class HtmlResult:
+    """One run's result on a MadEvent HTML page.
+
+    Attributes:
+        path: the page; ``line`` the line of the number.
+        run: the run's name (``run_01``) when the page says it, else None.
+        xsec_pb, xsec_err_pb: the cross section and its MC error (pb).
+        process: the process named in the page's title (``crossx.html``), or None.
+    """
+
+    path: str
+    line: int
+    run: str | None
+    xsec_pb: float
+    xsec_err_pb: float
+    process: str | None
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the number."""
+        return f"{self.path}:{self.line}"
+
+
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_HTML_XSEC = re.compile(
+    rf"({NUMBER})\s*(?:±|\+-|\+/-)\s*({NUMBER})(?:\s*\(\s*([a-zµ]{{1,3}})\s*\))?"
+)
+_HTML_PROCESS = re.compile(r"results\s+in\s+the\s+\S+\s+for\s+(\S[^\n]*?>[^\n]*?)\s*$", re.I)
+_HTML_RUN = re.compile(r"^\s*(run_\w+)\s*$")
+
+
+def parse_html(text: str, path: str | Path) -> list[HtmlResult]:
+    """The results on a MadEvent HTML page (see the module docstring), one per run; the same
+    result printed twice on a page counts once.
+
+    Raises:
+        MadGraphError: a malformed number or an unknown unit.
+    """
+    import html
+
+    default_run = (
+        Path(path).parent.name if re.fullmatch(r"run_\w+", Path(path).parent.name) else None
+    )
+    plain = _TAG.sub(lambda m: "\n" * m.group(0).count("\n") + " ", text)
+    results: dict[tuple[str | None, float, float], HtmlResult] = {}
+    process = None
+    run = default_run
+    for number, line in enumerate(plain.splitlines(), start=1):
+        clean = html.unescape(line).replace("\xa0", " ").strip()
+        if not clean:
+            continue
+        if process is None and (m := _HTML_PROCESS.search(clean)):
+            process = " ".join(m.group(1).split())
+        if m := _HTML_RUN.match(clean):
+            run = m.group(1)
+            continue
+        m = _HTML_XSEC.search(clean)
+        if not m or not (clean.lower().startswith("s=") or run is not None):
+            continue
+        where = f"{path}:{number}"
+        unit = m.group(3) or "pb"
+        xsec = _to_pb(_num(m.group(1), where), unit, where)
+        err = _to_pb(_num(m.group(2), where), unit, where)
+        results.setdefault((run, xsec, err), HtmlResult(str(path), number, run, xsec, err, None))
+    return [
+        HtmlResult(r.path, r.line, r.run, r.xsec_pb, r.xsec_err_pb, process)
+        for r in results.values()
+    ]
 
 
 @dataclass(frozen=True)
@@ -294,6 +397,7 @@ class BannerInfo:
         xsec_pb, xsec_err_pb: the ``<init>`` block's summed cross section and MC error.
         integrated_weight_pb: ``Integrated weight (pb)`` of ``<MGGenerationInfo>``.
         version: ``<MGVersion>``.
+        beams: (``lpp1/lpp2``, ``ebeam1``, ``ebeam2`` in GeV) of the run card, or None.
     """
 
     path: str
@@ -308,6 +412,7 @@ class BannerInfo:
     integrated_weight_pb: float | None
     integrated_line: int | None
     version: str | None
+    beams: tuple[str, float, float] | None = None
 
     @property
     def process(self) -> str | None:
@@ -382,9 +487,22 @@ def parse_banner(text: str, path: str | Path) -> BannerInfo:
     m = re.search(r"<MGVersion>\s*([^<\s]+)", text)
     if m:
         version = m.group(1)
+    card_values = {
+        k: v for v, k in re.findall(
+            rf"^[ \t]*({NUMBER}|-?\d+)[ \t]*=[ \t]*(lpp1|lpp2|ebeam1|ebeam2)\b", text, re.M
+        )
+    }  # fmt: skip
+    beams = None
+    if "ebeam1" in card_values and "ebeam2" in card_values:
+        lpp = f"{card_values.get('lpp1', '?')}/{card_values.get('lpp2', '?')}"
+        beams = (
+            f"lpp {lpp}",
+            _num(card_values["ebeam1"], where),
+            _num(card_values["ebeam2"], where),
+        )
     return BannerInfo(
         where, card, card_line, program, order, fixed, xsec, err, init_line, integrated,
-        integrated_line, version,
+        integrated_line, version, beams,
     )  # fmt: skip
 
 
@@ -393,19 +511,16 @@ def read_banner(path: str | Path) -> BannerInfo:
     return parse_banner(read_text(path), path)
 
 
-def read_lhe_banner(path: str | Path, limit: int = 64 << 20) -> BannerInfo:
+def read_lhe_banner(path: str | Path, limit: int = HEADER_LIMIT) -> BannerInfo:
     """:func:`parse_banner` of an LHE file's header (everything before the first event).
 
     Raises:
         MadGraphError: no ``<event`` within ``limit`` bytes of header.
     """
     path = Path(path)
-    with path.open("rb") as raw:
-        gz = raw.read(2) == b"\x1f\x8b"
-    opener = gzip.open if gz else open
     buf = b""
     try:
-        with opener(path, "rb") as handle:
+        with open_decompressed(path) as handle:
             while len(buf) < limit:
                 chunk = handle.read(1 << 20)
                 if not chunk:

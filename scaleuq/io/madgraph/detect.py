@@ -10,8 +10,10 @@ A file is one of:
 * ``text``: any other text (logs, ``summary.txt``, console captures, markdown notes), split by
   :func:`find_blocks` into the result blocks it holds.
 
-Result blocks (:class:`TextBlock` kinds), read line by line after dropping console prefixes
-(``INFO: ``) and comment hashes:
+* ``html``: MadEvent's HTML result pages (``crossx.html``, ``HTML/run_N/results.html``);
+Result blocks (:class:`TextBlock` kinds), read line by line after dropping, the same way
+everywhere, console prefixes (``INFO:``, ``MG5_aMC>``), comment marks (``#``, ``##``, ``//``)
+and block quotes (``>``, ``> >``):
 
 * ``systematics``: the summary of MadGraph's systematics module (``original cross-section``,
   ``scale variation: +a% -b%``, ``PDF variation`` ...), from ``parton_systematics.log`` or the
@@ -21,28 +23,39 @@ Result blocks (:class:`TextBlock` kinds), read line by line after dropping conso
   say which), also a bare ``summary.txt`` starting at ``Process``;
 * ``event_generation``: aMC@NLO's event-generation ``Summary:`` block (``Number of events
   generated``, scale variation ``computed from LHE events``);
+* ``width``: MadEvent's width summary (``Width :  3.0e-19 +- 4.3e-22 GeV``): a decay width,
+  refused with the decay-width message (as aMC@NLO's ``Total decay width``);
 * ``intermediate``: ``Current results``, ``Results after grid setup``, ``Updating the number of
   unweighted events``: progress printouts whose numbers are never used.
 
-Each block remembers the heading right before it (``### NLO``, ``LO+PS``, ``**LO**``), which
-may name its order when the run itself does not.
+Each block remembers the heading right before it (``### NLO``, ``LO+PS``, ``**LO**``, ``## NLO,
+HT/2 (...)`` of any length when marked as a heading by ``#`` or ``**``; unmarked lines up to 40
+characters), which may name its order when the run itself does not, and the process echoed
+before it in the same text (the last ``generate`` line and the ``add process`` lines after it,
+also as ``MG5_aMC>generate ...``), for runs whose block names no process.
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaleuq.errors import MadGraphError
+from scaleuq.io.lhe.reader import is_gzip, open_decompressed
 from scaleuq.util.numbers import NUMBER
 
 SNIFF_BYTES = 1 << 16
 MAX_TEXT_BYTES = 256 << 20  # a result text beyond this is not a log a user pasted
 
-_PREFIX = re.compile(r"^\s*(?:(?:INFO|DEBUG|WARNING|STDOUT)\s*:\s?)+", re.I)
+#: Console prefixes, comment marks and block quotes, stripped from the start of every line.
+_PREFIX = re.compile(
+    r"^\s*(?:(?:(?:INFO|DEBUG|WARNING|STDOUT)\s*:|MG5(?:_aMC)?>|>|#+|//)[ \t]*)+", re.I
+)
+#: Console prefixes and block quotes only (a comment mark may be a markdown heading's).
+_OUTER = re.compile(r"^\s*(?:(?:(?:INFO|DEBUG|WARNING|STDOUT)\s*:|MG5(?:_aMC)?>|>)[ \t]*)+", re.I)
+_MARKED_HEADING = re.compile(r"^(?:#{1,6}[ \t]|//[ \t]*\S|\*\*.+\*\*:?$|__.+__:?$)")
 _BANNER_TAGS = re.compile(
     rb"<(?:MGVersion|MG5ProcCard|MGProcCard|MGRunCard|MGGenerationInfo|run_settings)>"
 )
@@ -52,6 +65,8 @@ _INTERMEDIATE = re.compile(
     re.I,
 )
 CONSOLE_LO = re.compile(rf"^cross-section\s*:\s*({NUMBER})\s*\+-\s*({NUMBER})\s*(\w+)", re.I)
+WIDTH = re.compile(rf"^width\s*:\s*({NUMBER})\s*\+-\s*({NUMBER})\s*(\w+)", re.I)
+_ECHO = re.compile(r"^(generate|add\s+process)\s+(\S[^#]*>[^#]*)", re.I)
 _TOTAL = re.compile(
     r"^total\s+(?:cross[\s-]section|(?:\(partial\)\s*)?(?:abs\()?decay width)", re.I
 )
@@ -83,6 +98,8 @@ class TextBlock:
         heading: the heading right before the block (``LO+PS``), or None.
         heading_order: ``LO`` or ``NLO`` when the heading names one order, else None.
         heading_line: the heading's line number, or None.
+        echoed: (process, line) echoed before the block in the same text (``generate`` and
+            the ``add process`` lines after it, merged with `` | ``), or None.
     """
 
     kind: str
@@ -93,6 +110,7 @@ class TextBlock:
     heading: str | None = None
     heading_order: str | None = None
     heading_line: int | None = None
+    echoed: tuple[str, int] | None = None
 
     @property
     def where(self) -> str:
@@ -101,17 +119,18 @@ class TextBlock:
 
 
 def clean_line(raw: str) -> str:
-    """A line without console prefixes (``INFO: ``), leading comment hashes and outer space."""
-    return _PREFIX.sub("", raw).strip().lstrip("#").strip()
+    """A line without console prefixes (``INFO: ``, ``MG5_aMC>``), comment marks (``#``,
+    ``//``), block quotes (``> >``) and outer space."""
+    return _PREFIX.sub("", raw).strip()
 
 
 def _read_start(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
-            if head[:2] != b"\x1f\x8b":
+            if not is_gzip(head):
                 return head
-        with gzip.open(path, "rb") as handle:
+        with open_decompressed(path) as handle:
             return handle.read(SNIFF_BYTES)
     except PermissionError:
         raise MadGraphError(f"{path}: cannot read this file (permission denied)") from None
@@ -123,12 +142,9 @@ def _has_events(path: Path, head: bytes) -> bool:
     """True when the file holds an ``<event`` tag (scanned in blocks, stops at the first)."""
     if b"<event" in head:
         return True
-    with path.open("rb") as raw:
-        gz = raw.read(2) == b"\x1f\x8b"
-    opener = gzip.open if gz else open
     tail = b""
     try:
-        with opener(path, "rb") as handle:
+        with open_decompressed(path) as handle:
             while chunk := handle.read(1 << 20):
                 if b"<event" in tail + chunk:
                     return True
@@ -144,13 +160,15 @@ def sniff(path: str | Path) -> str | None:
     path = Path(path)
     head = _read_start(path)
     with path.open("rb") as raw:
-        gz = raw.read(2) == b"\x1f\x8b"
+        gz = is_gzip(raw.read(2))
     if b"\x00" in head:
         return None
     if b"<LesHouchesEvents" in head or b"<header>" in head or _BANNER_TAGS.search(head):
         return "lhe" if _has_events(path, head) else "banner"
     if gz:
         return None
+    if re.search(rb"<(?:html|head|body)\b|<!doctype\s+html", head[:4096], re.I):
+        return "html"
     if b"<histogram>" in head and b"&" in head:
         return "hwu"
     return "text"
@@ -183,25 +201,35 @@ def heading_order(text: str) -> str | None:
     return found.pop()
 
 
+def _is_filler(clean: str) -> bool:
+    """Blank lines, code fences, rules and Carpentries' ``{: .output}`` between a heading and
+    its block."""
+    return (
+        not clean
+        or clean.startswith(("```", "~~~"))
+        or bool(re.fullmatch(r"[-=*_~#`]{3,}", clean))
+        or bool(re.fullmatch(r"\{:[^}]*\}", clean))
+    )
+
+
 def _heading_before(lines: list[str], index: int) -> tuple[str, int] | None:
     """The heading right before line ``index`` (0-based): the first line above it that is not
-    blank, a code fence or a rule, if it is short and reads like a heading."""
+    blank, a code fence or a rule, if it reads like a heading: marked as one (``#``, ``**``) at
+    any length, or an unmarked line of at most 40 characters."""
     i = index - 1
-    while i >= 0:
-        raw = _PREFIX.sub("", lines[i]).strip()
-        if raw and not raw.startswith("```") and not re.fullmatch(r"[-=*_~#`]{3,}", raw):
-            break
+    while i >= 0 and _is_filler(clean_line(lines[i])):
         i -= 1
     if i < 0:
         return None
-    text = _PREFIX.sub("", lines[i]).strip().strip("#*_>`: \t").strip()
-    if (
-        not text
-        or len(text) > 40
-        or clean_line(lines[i]) == ""
-        or _TOTAL.match(clean_line(lines[i]))
-    ):
+    clean = clean_line(lines[i])
+    marked = bool(_MARKED_HEADING.match(_OUTER.sub("", lines[i]).strip()))
+    text = clean.strip("#*_>`: \t").strip()
+    if not text or (not marked and len(text) > 40) or _TOTAL.match(clean):
         return None
+    if not re.search(r"[A-Za-z]", text) or _ECHO.match(clean):
+        return None  # a row of numbers or a command, not a heading
+    if _start_kind(lines, i, clean) is not None or (_SUMMARY_LINE.match(clean) and not marked):
+        return None  # the last line of another block, not a heading
     return text, i + 1
 
 
@@ -217,6 +245,8 @@ def _start_kind(lines: list[str], i: int, clean: str) -> str | None:
         return "systematics"
     if CONSOLE_LO.match(clean):
         return "console_lo"
+    if WIDTH.match(clean):
+        return "width"
     if low.startswith("process ") or low == "process":
         ahead = [clean_line(x).lower() for x in lines[i + 1 : i + 5]]
         if any(_TOTAL.match(a) for a in ahead):
@@ -235,27 +265,32 @@ def find_blocks(text: str, path: str | Path) -> list[TextBlock]:
     lines = text.splitlines()
     cleaned = [clean_line(x) for x in lines]
     blocks: list[TextBlock] = []
+    echoed: list[str] = []
+    echoed_line = 0
     i = 0
     while i < len(lines):
         kind = _start_kind(lines, i, cleaned[i])
         if kind is None:
+            m = _ECHO.match(cleaned[i])
+            if m and m.group(1).lower() == "generate":
+                echoed, echoed_line = [m.group(2).strip()], i + 1
+            elif m and echoed:
+                echoed.append(m.group(2).strip())
             i += 1
             continue
         start = i
         body = [(i + 1, cleaned[i])]
         i += 1
-        if kind != "console_lo":
+        if kind not in ("console_lo", "width"):
             pattern = _SYST_LINE if kind == "systematics" else _SUMMARY_LINE
             while i < len(lines):
-                raw = _PREFIX.sub("", lines[i]).strip()
+                raw = cleaned[i]
                 starts = _start_kind(lines, i, cleaned[i])
                 continues = kind != "systematics" and (
                     _TOTAL.match(cleaned[i]) or cleaned[i].lower().startswith("process")
                 )
-                if raw.startswith("```") or (starts is not None and not continues):
+                if raw.startswith(("```", "~~~")) or (starts is not None and not continues):
                     break
-                if kind != "systematics" and re.match(r"#{1,6}\s", raw):
-                    break  # a markdown heading ends a pasted block
                 if (
                     kind == "fixed_order"
                     and cleaned[i].lower().startswith("process")
@@ -280,6 +315,7 @@ def find_blocks(text: str, path: str | Path) -> list[TextBlock]:
                 heading[0] if heading else None,
                 order,
                 heading[1] if heading else None,
+                (" | ".join(echoed), echoed_line) if echoed else None,
             ),
         )
     return blocks

@@ -2,30 +2,42 @@
 
 How files become runs (see :mod:`.detect` for how each file is recognised):
 
-* Paths are collected recursively (hidden files and a process directory's code folders are
-  skipped), each file once however often it is named; a dangling link or an unreadable folder
-  is an error naming it.
-* Files are read per folder. MadEvent output in a folder (the ``Cross-section :`` console line,
-  the systematics summary, a MadEvent banner, an LO event file) is one LO run; when a folder
-  holds several of one kind, each is a run of its own.
-* Each aMC@NLO run summary block is a run of its own, never mixed with another block.
+* Paths are collected by an iterative walk (any depth; hidden files and a process directory's
+  code folders are skipped, except its ``HTML/*/results.html``), each file once however often
+  it is named; FIFOs, sockets and devices are skipped with a reason; a dangling link is an error
+  naming it; an unreadable folder or file is a failure naming it.
+* Files are read per folder; a file that fails (a malformed number, a decay width) is named in
+  ``failed`` and the others are kept. MadEvent output in a folder (the ``Cross-section :``
+  console line, the systematics summary, a MadEvent banner, an LO event file) is one LO run;
+  when a folder holds several of one kind, each is a run of its own, except that a systematics
+  summary right after a console line (same file) is that console run's. Per-job systematics logs
+  (``log_sys_N.txt``) are ignored, with a note, beside the run's final log or banner.
+* Each aMC@NLO run summary block is a run of its own, never mixed with another; each result of
+  an HTML page too.
 * A run's order comes from the run itself where it says so (a banner's ``<run_settings>``
   ``order = LO|NLO``, which is the run's own only when its folder holds one such banner and one
   summary block; MadEvent output is LO, also for loop-induced processes; a process without an
   NLO bracket can only be LO), else from the heading right before the block (``### NLO``,
-  ``LO+PS``), else from ``order=`` (``--order``), else it is an error naming the file and line.
-* A run's process comes from the run (``Process`` line, banner, LHE header), else from a proc
-  card in its folder or in ``Cards/`` above it, else from ``process=`` (``--process``); a run
-  whose own process disagrees with ``process=`` is an error.
+  ``LO+PS``), else from ``order=`` (``--order``), else it is a failure naming the file and line.
+* A run's process comes from the run (``Process`` line, banner, LHE header), else the process
+  echoed before its block (``generate``/``add process``), else a per-run ``FILE:LINE=PROCESS``
+  of ``process=``, else a proc card in its folder or in ``Cards/`` above it, else the default
+  ``process=`` (only runs that name none); a run still without one is left out and named.
+* Repeated printouts of one run (same process and order, cross sections equal to the digits
+  printed, no differing scale band or beams) are merged into one run.
 * Runs of the same process (compared by :func:`~scaleuq.io.process.process_key`) become one
-  row; two runs of the same process and order are an error unless ``pick=`` chooses one.
+  row; two runs of the same process and order fail that process's row unless ``pick=`` chooses
+  one; an LO/NLO pair whose beams disagree is refused and one whose K factor is outside
+  :data:`K_RANGE` is reported.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+import re
+import stat
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,9 +45,11 @@ from typing import TYPE_CHECKING
 from scaleuq.errors import MadGraphError
 from scaleuq.io.madgraph.blocks import (
     BannerInfo,
+    HtmlResult,
     RunSummary,
     SystematicsSummary,
     console_cross_section,
+    parse_html,
     parse_run_summary,
     parse_systematics,
     read_banner,
@@ -54,6 +68,7 @@ from scaleuq.io.process import (
     ProcessSyntaxError,
     parse_proc_card,
     parse_process,
+    process_key,
 )
 
 if TYPE_CHECKING:
@@ -72,7 +87,7 @@ CODE_FOLDERS = frozenset(
 CODE_SUFFIXES = frozenset(
     {".f", ".f90", ".o", ".inc", ".a", ".so", ".py", ".pyc", ".cc", ".cpp", ".h", ".mod",
      ".pdf", ".png", ".jpg", ".gif", ".svg", ".eps", ".ps", ".root", ".hepmc", ".tar", ".zip",
-     ".html", ".htm"}
+     ".js", ".css"}
 )  # fmt: skip
 XSEC_AGREE_REL = 1e-4  # two sources of one run's cross section differing by more are reported
 
@@ -93,6 +108,7 @@ class RunRecord:
         provenance: (quantity, ``file:line``) for every number and choice.
         missing: what the run does not say (left empty, never guessed).
         notes: disagreements between sources and which was used; other remarks.
+        beams: (collider or ``lpp`` codes, beam 1 GeV, beam 2 GeV), or None when not printed.
     """
 
     source: str
@@ -110,6 +126,7 @@ class RunRecord:
     provenance: tuple[tuple[str, str], ...]
     missing: tuple[str, ...]
     notes: tuple[str, ...]
+    beams: tuple[str, float, float] | None = None
 
     def provenance_of(self, what: str) -> str:
         """Where ``what`` (``process``, ``xsec_pb``, ``scale``, ...) came from."""
@@ -124,7 +141,7 @@ class RunRecord:
             "scale_dn_pct": self.scale_dn_pct, "pdf_up_pct": self.pdf_up_pct,
             "pdf_dn_pct": self.pdf_dn_pct, "files": list(self.files),
             "provenance": dict(self.provenance), "missing": list(self.missing),
-            "notes": list(self.notes),
+            "notes": list(self.notes), "beams": list(self.beams) if self.beams else None,
         }  # fmt: skip
 
 
@@ -152,6 +169,10 @@ class IngestResult:
         skipped: files without a result that could be placed (HwU histograms, run cards...).
         warnings: what is missing or inconsistent, one line each (also logged).
         lhe: per-file summaries of the LHE files read by :func:`ingest_lhe` (else empty).
+        failed: files, folders, runs or processes that failed, each with its error (the
+            others' rows are kept; the command line exits with status 1).
+        left_out: runs whose process nothing names (``file:line``, cross section), left out.
+        inputs: every file read (an output may not overwrite any of them).
     """
 
     table: pd.DataFrame
@@ -160,6 +181,9 @@ class IngestResult:
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[str, ...] = ()
     lhe: tuple[LHESummary, ...] = ()
+    failed: tuple[Skipped, ...] = ()
+    left_out: tuple[Skipped, ...] = ()
+    inputs: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe representation (the table as a list of row objects)."""
@@ -173,6 +197,8 @@ class IngestResult:
             "skipped": [s.to_dict() for s in self.skipped],
             "warnings": list(self.warnings),
             "lhe": [s.to_dict() for s in self.lhe],
+            "failed": [s.to_dict() for s in self.failed],
+            "left_out": [s.to_dict() for s in self.left_out],
         }
 
 
@@ -196,6 +222,11 @@ class _Run:
     heading_order: str | None = None
     heading_line: int | None = None
     lhe: Path | None = None
+    candidates: list[tuple[str, float | None, float | None, str]] = field(default_factory=list)
+    beams: tuple[str, float, float] | None = None
+    beams_from: str | None = None
+    lines: tuple[str, int, int] | None = None  # (file, first line, last line) of its block(s)
+    echoed: tuple[str, str] | None = None  # (process, file:line) echoed before its block
 
     def set_order(self, order: str, why: str) -> None:
         if self.order is None:
@@ -214,12 +245,14 @@ class _Run:
 
     def freeze(self) -> RunRecord:
         assert self.order is not None
+        if self.beams is not None and self.beams_from:
+            self.provenance["beams"] = self.beams_from
         up, dn = self.scale or (None, None)
         pup, pdn = self.pdf or (None, None)
         return RunRecord(
             self.source, self.order, self.order_from, self.process, self.label, self.xsec_pb,
             self.xsec_err_pb, up, dn, pup, pdn, tuple(dict.fromkeys(self.files)),
-            tuple(self.provenance.items()), tuple(self.missing), tuple(self.notes),
+            tuple(self.provenance.items()), tuple(self.missing), tuple(self.notes), self.beams,
         )  # fmt: skip
 
 
@@ -228,7 +261,47 @@ class _Options:
     process: str | None
     order: str | None
     use_lhe_weights: bool
+    per_run: tuple[tuple[str, int, str], ...] = ()  # (file, line, process) of FILE:LINE=PROCESS
 
+
+_PER_RUN = re.compile(r"^(?P<file>.+?):(?P<line>\d+)=(?P<process>.*\S.*)$")
+
+
+def parse_process_option(
+    values: str | Sequence[str] | None,
+) -> tuple[str | None, tuple[tuple[str, int, str], ...]]:
+    """Split ``--process`` values into the default (``PROCESS``: for runs that name none) and
+    the per-run ones (``FILE:LINE=PROCESS``: the run whose block starts, or has a line, at
+    FILE:LINE, as scaleuq names it in its messages).
+
+    Raises:
+        MadGraphError: two default processes.
+    """
+    if values is None:
+        return None, ()
+    items = [values] if isinstance(values, str) else list(values)
+    default = None
+    per_run = []
+    for item in items:
+        m = _PER_RUN.match(item.strip())
+        if m and not re.search(r">", m.group("file")):
+            per_run.append((m.group("file"), int(m.group("line")), m.group("process").strip()))
+        elif default is not None:
+            raise MadGraphError(
+                f"--process '{item}': a second process for runs that name none (the first is "
+                f"'{default}'); name a run with --process FILE:LINE=PROCESS"
+            )
+        else:
+            default = item.strip()
+    return default, tuple(per_run)
+
+
+#: Rank of each source of a cross section (lower first): the value comes from the first that
+#: has one, the MC error from the first that has one (more digits before fewer).
+_XSEC_RANK = {
+    "run summary": 0, "banner <init>": 0, "LHE <init>": 0, "banner Integrated weight": 1,
+    "console line": 2, "HTML page": 3, "systematics original cross-section": 4,
+}  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
 # collecting files
@@ -239,14 +312,58 @@ def _check_link(path: Path) -> None:
         raise MadGraphError(f"{path}: a link to '{os.readlink(path)}', which does not exist")
 
 
-def collect_files(paths: Sequence[str | Path]) -> dict[Path, list[Path]]:
-    """Files below ``paths`` grouped by folder, each file once (by its resolved path).
+def _special(path: Path) -> str | None:
+    """Why ``path`` is not a file scaleuq reads (a FIFO, socket or device would block or
+    never end), or None for a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read this file ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )  # fmt: skip
+    return f"{kind}, not a file: skipped (reading it could block for ever)"
 
-    Raises:
-        MadGraphError: a path that does not exist, a dangling link, an unreadable folder.
-    """
+
+def _walk(
+    top: Path, failed: Callable[[OSError], None]
+) -> Iterator[tuple[Path, list[str], list[str]]]:
+    """``os.walk`` without recursion (any depth of folders; links to folders are not followed,
+    as by ``os.walk``): (folder, sub-folder names, file names), top-down; the caller may prune
+    the sub-folder names in place."""
+    stack = [top]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            failed(exc)
+            continue
+        dirs, files = [], []
+        for entry in listed:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry.name)
+        yield here, dirs, files
+        stack.extend(here / d for d in reversed(sorted(dirs)))
+
+
+def _collect(
+    paths: Sequence[str | Path],
+) -> tuple[dict[Path, list[Path]], list[Skipped], list[Skipped]]:
+    """(files grouped by folder, special files skipped, folders that could not be read)."""
     groups: dict[Path, list[Path]] = {}
     seen: set[Path] = set()
+    skipped: list[Skipped] = []
+    unreadable: list[Skipped] = []
 
     def add(path: Path) -> None:
         _check_link(path)
@@ -254,37 +371,65 @@ def collect_files(paths: Sequence[str | Path]) -> dict[Path, list[Path]]:
         if real in seen:
             return
         seen.add(real)
+        why = _special(path)
+        if why is not None:
+            skipped.append(Skipped(str(path), why))
+            return
         groups.setdefault(real.parent, []).append(path)
 
     def failed(exc: OSError) -> None:
-        raise MadGraphError(
-            f"{exc.filename}: cannot read this folder ({exc.strerror or exc})"
-        ) from None
+        unreadable.append(
+            Skipped(str(exc.filename), f"cannot read this folder ({exc.strerror or exc})")
+        )
 
     for given in paths:
         path = Path(given)
         _check_link(path)
         if not path.exists():
             raise MadGraphError(f"{path}: no such file or directory")
-        if path.is_file():
+        if not path.is_dir():
             add(path)
             continue
         if not os.access(path, os.R_OK | os.X_OK):
             raise MadGraphError(f"{path}: cannot read this folder (permission denied)")
-        for root, dirs, files in os.walk(path, onerror=failed):
-            here = Path(root)
-            process_dir = (here / "Cards").is_dir()
+        for here, dirs, files in _walk(path, failed):
+            try:
+                process_dir = (here / "Cards").is_dir()
+            except OSError as exc:  # e.g. a path longer than the system allows
+                failed(exc)
+                dirs[:] = []
+                continue
             dirs[:] = sorted(
                 d for d in dirs
                 if not d.startswith(".") and not (process_dir and d in CODE_FOLDERS)
             )  # fmt: skip
+            if process_dir and (here / "HTML").is_dir():
+                # MadEvent's per-run result pages; the rest of HTML/ is diagrams and help
+                files = [*files, *(str(p.relative_to(here)) for p in
+                                   sorted((here / "HTML").glob("*/results.html")))]  # fmt: skip
             for name in sorted(files):
                 file = here / name
-                if name.startswith(".") or file.suffix.lower() in CODE_SUFFIXES:
+                if file.name.startswith(".") or file.suffix.lower() in CODE_SUFFIXES:
                     continue
                 if not file.is_symlink() and not os.access(file, os.R_OK):
-                    raise MadGraphError(f"{file}: cannot read this file (permission denied)")
+                    unreadable.append(
+                        Skipped(str(file), "cannot read this file (permission denied)")
+                    )
+                    continue
                 add(file)
+    return groups, skipped, unreadable
+
+
+def collect_files(paths: Sequence[str | Path]) -> dict[Path, list[Path]]:
+    """Files below ``paths`` grouped by folder, each file once (by its resolved path); special
+    files (FIFOs, sockets, devices) are left out.
+
+    Raises:
+        MadGraphError: a path that does not exist, a dangling link, an unreadable folder.
+    """
+    groups, _skipped, unreadable = _collect(paths)
+    if unreadable:
+        raise MadGraphError(f"{unreadable[0].path}: {unreadable[0].reason}")
     return groups
 
 
@@ -306,37 +451,91 @@ class _Folder:
     lhes: list[tuple[Path, BannerInfo]] = field(default_factory=list)
     cards: list[tuple[Path, ProcCard]] = field(default_factory=list)
     blocks: list[TextBlock] = field(default_factory=list)
+    html: list[HtmlResult] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    failed: list[Skipped] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+#: MadEvent's per-job systematics logs (partial results of one run).
+_PER_JOB_SYST = re.compile(r"log_sys_\d+\.txt$")
+
+
+def _check_blocks(blocks: list[TextBlock]) -> None:
+    """Parse every result block once, so that a malformed one fails its file (named) before
+    any run is built."""
+    for block in blocks:
+        if block.kind == "width":
+            number, body = block.lines[0]
+            raise MadGraphError(
+                f"{block.path}:{number}: this run computed a decay width (GeV), not a cross "
+                f"section ({body!r})"
+            )
+        if block.kind == "systematics":
+            parse_systematics(block)
+        elif block.kind == "console_lo":
+            console_cross_section(block)
+        elif block.kind in ("fixed_order", "event_generation"):
+            parse_run_summary(block)
+
+
+def _scan_file(file: Path, found: _Folder) -> None:
+    kind = sniff(file)
+    if kind is None:
+        found.skipped.append(Skipped(str(file), "binary file, not MadGraph text output"))
+    elif kind == "hwu":
+        found.skipped.append(
+            Skipped(str(file), "HwU histograms: compare them with `scaleuq differential`")
+        )
+    elif kind == "banner":
+        found.banners.append(read_banner(file))
+    elif kind == "lhe":
+        found.lhes.append((file, read_lhe_banner(file)))
+    elif kind == "html":
+        results = parse_html(read_text(file), file)
+        if results:
+            found.html.extend(results)
+        else:
+            found.skipped.append(Skipped(str(file), "HTML page without a MadEvent result"))
+    else:
+        text = read_text(file)
+        blocks = find_blocks(text, file)
+        results = [b for b in blocks if b.kind != "intermediate"]
+        if results:
+            _check_blocks(results)
+            found.blocks.extend(results)
+        elif looks_like_proc_card(text):
+            found.cards.append((file, parse_proc_card(text)))
+        elif blocks:
+            found.skipped.append(
+                Skipped(str(file), "only intermediate results (no final run summary)")
+            )
+        else:
+            found.skipped.append(Skipped(str(file), "no MadGraph result recognised"))
 
 
 def _scan(files: list[Path]) -> _Folder:
+    """Read every file of a folder; a file that fails is named in ``failed`` and the others
+    are kept."""
     found = _Folder()
     for file in files:
-        kind = sniff(file)
-        if kind is None:
-            found.skipped.append(Skipped(str(file), "binary file, not MadGraph text output"))
-        elif kind == "hwu":
+        found.files.append(str(file))
+        try:
+            _scan_file(file, found)
+        except MadGraphError as exc:
+            found.failed.append(Skipped(str(file), str(exc)))
+    per_job = [b for b in found.blocks if b.kind == "systematics" and _PER_JOB_SYST.search(b.path)]
+    final = [b for b in found.blocks if b.kind == "systematics" and b not in per_job]
+    if per_job and (final or found.banners or found.lhes):
+        found.blocks = [b for b in found.blocks if b not in per_job]
+        for path in dict.fromkeys(b.path for b in per_job):
             found.skipped.append(
-                Skipped(str(file), "HwU histograms: compare them with `scaleuq differential`")
-            )
-        elif kind == "banner":
-            found.banners.append(read_banner(file))
-        elif kind == "lhe":
-            found.lhes.append((file, read_lhe_banner(file)))
-        else:
-            text = read_text(file)
-            blocks = find_blocks(text, file)
-            results = [b for b in blocks if b.kind != "intermediate"]
-            if results:
-                found.blocks.extend(results)
-            elif looks_like_proc_card(text):
-                found.cards.append((file, parse_proc_card(text)))
-            elif blocks:
-                found.skipped.append(
-                    Skipped(str(file), "only intermediate results (no final run summary)")
+                Skipped(
+                    path,
+                    "per-job systematics log (a partial result of the run); the run's "
+                    + ("final systematics log is read" if final else "banner is read"),
                 )
-            else:
-                found.skipped.append(Skipped(str(file), "no MadGraph result recognised"))
+            )
     return found
 
 
@@ -373,30 +572,57 @@ def _own_order(process: str | None, where: str) -> tuple[str, str] | None:
     return None
 
 
+def _half_last_digit(value: float) -> float:
+    """Half a unit of the last digit ``value`` was printed with (``0.224`` -> 0.0005): a
+    rounded printout (the console's 4 digits) agrees with the full value within it."""
+    text = repr(abs(value))
+    if "e" in text or "inf" in text or "nan" in text:
+        return 0.0
+    decimals = len(text.split(".", 1)[1].rstrip("0")) if "." in text else 0
+    if decimals == 0:
+        digits = text.split(".", 1)[0]
+        decimals = -(len(digits) - len(digits.rstrip("0")))
+    return 0.5 * 10.0 ** (-decimals) * (1 + 1e-9)
+
+
+def _rank(run: _Run) -> int:
+    return min((_XSEC_RANK.get(c[0], 5) for c in run.candidates if c[1] is not None), default=9)
+
+
 def _xsec_candidates(
     run: _Run,
     candidates: list[tuple[str, float | None, float | None, str]],
 ) -> None:
-    """Take the first cross section that has an MC error (else the first one); report the
-    sources that disagree with it."""
-    have = [c for c in candidates if c[1] is not None]
+    """Set the run's cross section from the candidate sources (see :data:`_XSEC_RANK`): the
+    value of the best-ranked source that has one, the MC error of the best-ranked source that
+    has one; report the sources whose value disagrees with the one used."""
+    run.candidates = [*run.candidates, *candidates]
+    have = sorted(
+        (c for c in run.candidates if c[1] is not None), key=lambda c: _XSEC_RANK.get(c[0], 5)
+    )
     if not have:
         return
-    chosen = next((c for c in have if c[2] is not None), have[0])
-    run.xsec_pb, run.xsec_err_pb = chosen[1], chosen[2]
+    chosen = have[0]
+    run.xsec_pb = chosen[1]
     run.provenance["xsec_pb"] = chosen[3]
-    if chosen[2] is not None:
-        run.provenance["xsec_err_pb"] = chosen[3]
+    with_err = [c for c in have if c[2] is not None]
+    if with_err:
+        run.xsec_err_pb = with_err[0][2]
+        run.provenance["xsec_err_pb"] = with_err[0][3]
+    notes = [n for n in run.notes if not n.startswith("the cross sections of ")]
     for name, value, _err, where in have:
         if where == chosen[3] or value is None:
             continue
         assert chosen[1] is not None
-        if abs(value - chosen[1]) > XSEC_AGREE_REL * max(abs(value), abs(chosen[1])):
-            run.notes.append(
+        if abs(value - chosen[1]) > max(
+            XSEC_AGREE_REL * max(abs(value), abs(chosen[1])), _half_last_digit(value)
+        ):
+            notes.append(
                 f"the cross sections of {chosen[0]} ({chosen[1]:.6g} pb, {chosen[3]}) and "
                 f"{name} ({value:.6g} pb, {where}) differ by "
                 f"{100 * abs(value / chosen[1] - 1):.2g}%; used the {chosen[0]}"
             )
+    run.notes = notes
 
 
 def _lhe_scale(run: _Run, lhe: Path) -> None:
@@ -428,7 +654,15 @@ def _madevent_runs(folder: Path, found: _Folder, opts: _Options) -> list[_Run]:
     if all(len(k) <= 1 for k in kinds):
         bundles = [(consoles[:1], systs[:1], banners[:1], lhes[:1])]
     else:
-        bundles = [([c], [], [], []) for c in consoles] + [([], [s], [], []) for s in systs]
+        # a systematics summary right after a console result (no other block between them,
+        # same file) is that run's: one run, as MadEvent prints them
+        after: dict[int, TextBlock] = {}
+        for block, nxt in zip(found.blocks, found.blocks[1:], strict=False):
+            if block.kind == "console_lo" and nxt.kind == "systematics" and nxt.path == block.path:
+                after[id(block)] = nxt
+        paired = {id(b) for b in after.values()}
+        bundles = [([c], [after[id(c)]] if id(c) in after else [], [], []) for c in consoles]
+        bundles += [([], [s], [], []) for s in systs if id(s) not in paired]
         bundles += [([], [], [b], []) for b in banners] + [([], [], [], [x]) for x in lhes]
     runs = []
     for console, syst, banner, lhe in bundles:
@@ -437,6 +671,15 @@ def _madevent_runs(folder: Path, found: _Folder, opts: _Options) -> list[_Run]:
         run = _Run(source)
         if first is not None:
             run.label, run.heading_order = first.heading, first.heading_order
+            run.heading_line = first.heading_line
+            last = (syst or console)[-1]
+            run.lines = (
+                first.path,
+                first.start,
+                last.end if last.path == first.path else first.end,
+            )
+            if first.echoed:
+                run.echoed = (first.echoed[0], f"{first.path}:{first.echoed[1]}")
         candidates: list[tuple[str, float | None, float | None, str]] = []
         if console:
             xsec, err, where = console_cross_section(console[0])
@@ -459,6 +702,8 @@ def _madevent_runs(folder: Path, found: _Folder, opts: _Options) -> list[_Run]:
             )  # fmt: skip
             run.set_process(info.process, f"{info.path}:{info.proc_card_line}")
             run.files.append(info.path)
+            if info.beams is not None:
+                run.beams, run.beams_from = info.beams, f"{info.path} (run card)"
         summary: SystematicsSummary | None = parse_systematics(syst[0]) if syst else None
         if summary is not None:
             candidates.append(
@@ -509,11 +754,17 @@ def _amcatnlo_runs(found: _Folder, opts: _Options) -> list[_Run]:
     for block, info, owner in zip(summaries, infos, owners, strict=True):
         run = _Run(block.where, label=block.heading, heading_order=block.heading_order)
         run.heading_line = block.heading_line
+        run.lines = (block.path, block.start, block.end)
+        if block.echoed:
+            run.echoed = (block.echoed[0], f"{block.path}:{block.echoed[1]}")
         run.files.append(block.path)
         run.set_process(info.process, info.process_source or block.where)
+        if info.beams is not None:
+            run.beams, run.beams_from = info.beams, info.source
         if info.xsec_pb is not None:
-            run.xsec_pb, run.xsec_err_pb = info.xsec_pb, info.xsec_err_pb
-            run.provenance["xsec_pb"] = run.provenance["xsec_err_pb"] = info.xsec_source or ""
+            _xsec_candidates(
+                run, [("run summary", info.xsec_pb, info.xsec_err_pb, info.xsec_source or "")]
+            )
         else:
             run.missing.append(f"cross section (no 'Total cross section' line in {block.where})")
         if info.scale:
@@ -577,6 +828,22 @@ def _amcatnlo_runs(found: _Folder, opts: _Options) -> list[_Run]:
     return runs
 
 
+def _html_runs(found: _Folder) -> list[_Run]:
+    """One run per result of a MadEvent HTML page (``crossx.html``, ``results.html``); the
+    same run's banner, logs and console are merged with it later (:func:`_merge_repeats`)."""
+    runs = []
+    for result in found.html:
+        run = _Run(result.where)
+        run.lines = (result.path, result.line, result.line)
+        run.files.append(result.path)
+        run.label = None
+        _xsec_candidates(run, [("HTML page", result.xsec_pb, result.xsec_err_pb, result.where)])
+        run.set_process(result.process, result.path)
+        run.missing.append("scale variation (an HTML page gives the cross section only)")
+        runs.append(run)
+    return runs
+
+
 def _unknown_lhes(found: _Folder, opts: _Options) -> list[_Run]:
     """Event files whose header names no MadGraph program (other generators, old files)."""
     runs = []
@@ -598,8 +865,47 @@ def _unknown_lhes(found: _Folder, opts: _Options) -> list[_Run]:
     return runs
 
 
+class _NoProcess(MadGraphError):
+    """A run whose process nothing names: left out of the table and reported."""
+
+
+def _per_run_process(run: _Run, opts: _Options) -> tuple[str, str, tuple[str, int, str]] | None:
+    """The ``--process FILE:LINE=PROCESS`` that names this run, as (process, option text,
+    option)."""
+    if run.lines is None:
+        return None
+    path, first, last = run.lines
+    heading = run.heading_line
+    for file, line, process in opts.per_run:
+        same_file = Path(file).name == Path(path).name and (
+            _same_path(file, path) or not Path(file).parent.parts
+        )
+        if same_file and (first <= line <= last or line == heading):
+            return process, f"--process {file}:{line}={process}", (file, line, process)
+    return None
+
+
+def _same_path(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
+
+
 def _resolve(run: _Run, folder: Path, found: _Folder, opts: _Options) -> None:
-    """Fill in the process and order of a run from the context, options, or fail."""
+    """Fill in the process and order of a run: its own lines (Process line, banner, LHE
+    header, then the process echoed before its block), a ``--process FILE:LINE=`` naming it, a
+    proc card beside it, the default ``--process``; else :class:`_NoProcess`."""
+    named = _per_run_process(run, opts)
+    if named is not None:
+        if run.process is not None and _key(run.process) != _key(named[0]):
+            raise MadGraphError(
+                f"{run.provenance.get('process', run.source)}: the run's own process "
+                f"'{run.process}' disagrees with {named[1]}"
+            )
+        run.set_process(named[0], named[1])
+    if run.process is None and run.echoed is not None:
+        run.set_process(run.echoed[0], f"{run.echoed[1]} (echoed before the run)")
     if run.process is None:
         if len(found.cards) == 1:
             path, card = found.cards[0]
@@ -611,23 +917,24 @@ def _resolve(run: _Run, folder: Path, found: _Folder, opts: _Options) -> None:
     if opts.process is not None:
         if run.process is None:
             run.set_process(opts.process, "--process")
-        else:
-            from scaleuq.io.process import process_key
-
-            try:
-                same = process_key(run.process) == process_key(opts.process)
-            except ProcessSyntaxError as exc:
-                raise MadGraphError(f"{run.provenance.get('process', run.source)}: {exc}") from None
-            if not same:
-                raise MadGraphError(
-                    f"{run.provenance.get('process', run.source)}: the run's own process "
-                    f"'{run.process}' disagrees with --process '{opts.process}'"
-                )
+            run.notes.append(f"the run names no process: --process '{opts.process}' used")
+        elif _key(run.process) != _key(opts.process):
+            run.notes.append(
+                f"--process '{opts.process}' not used: the run names its own process "
+                f"'{run.process}' ({run.provenance.get('process', run.source)})"
+            )
     if run.process is None:
-        raise MadGraphError(
-            f"{run.source}: cannot tell which process this run is (no Process line, banner or "
-            'proc card beside it); pass --process "p p > ..."'
+        value = f" ({run.xsec_pb:.6g} pb)" if run.xsec_pb is not None else ""
+        named = f'--process "{run.source}=p p > ..." (or ' if run.lines is not None else ""
+        raise _NoProcess(
+            f"{run.source}: cannot tell which process this run{value} is (no Process line, "
+            "generate line before it, banner or proc card beside it); left out. Name it with "
+            f'{named}--process "p p > ..." for every run that names none' + (")" if named else "")
         )
+    try:
+        process_key(run.process)
+    except ProcessSyntaxError as exc:
+        raise MadGraphError(f"{run.provenance.get('process', run.source)}: {exc}") from None
     if run.order is None and (own := _own_order(run.process, run.provenance["process"])):
         run.set_order(*own)
         if run.heading_order == "NLO":
@@ -646,70 +953,232 @@ def _resolve(run: _Run, folder: Path, found: _Folder, opts: _Options) -> None:
         )
 
 
+def _compatible(a: _Run, b: _Run) -> bool:
+    """Two printouts of one run: same process and order, cross sections equal to the digits
+    printed (4 significant digits on the console), no differing scale bands or beams."""
+    if a.order != b.order or a.process is None or b.process is None:
+        return False
+    if _key(a.process) != _key(b.process):
+        return False
+    if a.scale is not None and b.scale is not None and a.scale != b.scale:
+        return False
+    if a.beams is not None and b.beams is not None and a.beams[1:] != b.beams[1:]:
+        return False
+    return _same_xsec(a.xsec_pb, b.xsec_pb)
+
+
+def _merge_into(a: _Run, b: _Run) -> None:
+    """Merge run ``b`` into ``a`` (the same run printed twice)."""
+    a.files.extend(b.files)
+    a.label = a.label or b.label
+    for key in ("scale", "pdf"):
+        if getattr(a, key) is None and getattr(b, key) is not None:
+            setattr(a, key, getattr(b, key))
+            a.provenance[key] = b.provenance.get(key, b.source)
+    if a.beams is None:
+        a.beams, a.beams_from = b.beams, b.beams_from
+    a.lhe = a.lhe or b.lhe
+    a.notes.extend(n for n in b.notes if not n.startswith("the cross sections of "))
+    missing = [*a.missing, *b.missing]
+    _xsec_candidates(a, b.candidates)
+    a.missing = [
+        m for m in dict.fromkeys(missing)
+        if not (m.startswith("scale variation") and a.scale is not None)
+        and not (m.startswith("Monte Carlo error") and a.xsec_err_pb is not None)
+    ]  # fmt: skip
+    a.notes.append(f"the same run as {b.source} (same process, order and cross section): merged")
+
+
+def _merge_repeats(runs: list[_Run]) -> list[_Run]:
+    """Repeated printouts of one run (a console log, its run folder's banner, its HTML pages)
+    become one run (see :func:`_compatible`)."""
+    merged: list[_Run] = []
+    for run in runs:
+        for i, other in enumerate(merged):
+            if _compatible(other, run):
+                if _rank(run) < _rank(other):  # the better source names the merged run
+                    _merge_into(run, other)
+                    merged[i] = run
+                else:
+                    _merge_into(other, run)
+                break
+        else:
+            merged.append(run)
+    return merged
+
+
+@dataclass
+class _Read:
+    runs: list[RunRecord]
+    skipped: list[Skipped]
+    failed: list[Skipped]
+    left_out: list[Skipped]
+    inputs: list[str]
+
+
 def _read_runs(
     paths: Sequence[str | Path],
     *,
-    process: str | None = None,
+    process: str | Sequence[str] | None = None,
     order: str | None = None,
     use_lhe_weights: bool = True,
-) -> tuple[list[RunRecord], list[Skipped]]:
+) -> _Read:
     """Every run below ``paths`` with its order and process resolved (see the module
-    docstring). Returns the runs and the files that held nothing to place.
+    docstring). A file, folder or run that fails is named in ``failed`` and the others kept; a
+    run whose process nothing names is named in ``left_out``.
 
     Raises:
-        MadGraphError: unreadable input, a run without process or order, a process that
-            disagrees with ``process``, no run at all.
+        MadGraphError: a path that does not exist, a dangling link, a ``--process FILE:LINE``
+            that names no run; every input failed (the first failure), no run at all.
     """
     if order is not None and order.upper() not in ORDERS:
         raise MadGraphError(f"unknown order '{order}'; choose lo or nlo")
-    opts = _Options(process, order.upper() if order else None, use_lhe_weights)
-    runs: list[RunRecord] = []
-    skipped: list[Skipped] = []
-    for folder, files in collect_files(paths).items():
+    default, per_run = parse_process_option(process)
+    opts = _Options(default, order.upper() if order else None, use_lhe_weights, per_run)
+    groups, skipped, failed = _collect(paths)
+    left_out: list[Skipped] = []
+    inputs: list[str] = []
+    runs: list[_Run] = []
+    matched: set[tuple[str, int, str]] = set()
+    for folder, files in groups.items():
         found = _scan(files)
+        inputs.extend(found.files)
         skipped.extend(found.skipped)
-        folder_runs = _madevent_runs(folder, found, opts) + _amcatnlo_runs(found, opts)
-        folder_runs += _unknown_lhes(found, opts)
+        failed.extend(found.failed)
+        try:
+            folder_runs = _madevent_runs(folder, found, opts) + _amcatnlo_runs(found, opts)
+            folder_runs += _unknown_lhes(found, opts) + _html_runs(found)
+        except MadGraphError as exc:
+            failed.append(Skipped(str(folder), str(exc)))
+            continue
         if found.cards and not folder_runs:
             continue
         for run in folder_runs:
-            _resolve(run, folder, found, opts)
-            runs.append(run.freeze())
+            if (named := _per_run_process(run, opts)) is not None:
+                matched.add(named[2])
+            try:
+                _resolve(run, folder, found, opts)
+            except _NoProcess as exc:
+                left_out.append(Skipped(run.source, str(exc)))
+            except MadGraphError as exc:
+                failed.append(Skipped(run.source, str(exc)))
+            else:
+                runs.append(run)
+            inputs.extend(run.files)
+    for file, line, name in per_run:
+        if (file, line, name) not in matched:
+            listing = "; ".join(r.source for r in runs) or "none"
+            raise MadGraphError(f"--process {file}:{line}={name} names no run (runs: {listing})")
+    runs = _merge_repeats(runs)
     if not runs:
+        if failed:
+            raise MadGraphError(
+                f"{failed[0].path}: {failed[0].reason}"
+                if not failed[0].reason.startswith(failed[0].path)
+                else failed[0].reason
+            )
+        if left_out:
+            raise MadGraphError(left_out[0].reason)
         where = ", ".join(str(p) for p in paths)
         why = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
         more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
         raise MadGraphError(
             f"{where}: no MadGraph run output found (run summaries, systematics logs, banners, "
-            "console cross sections or LHE files)" + (f"; skipped {why}{more}" if why else "")
+            "console cross sections, HTML result pages or LHE files)"
+            + (f"; skipped {why}{more}" if why else "")
         )
-    return runs, skipped
+    return _Read([r.freeze() for r in runs], skipped, failed, left_out, list(dict.fromkeys(inputs)))
 
 
 # ---------------------------------------------------------------------------------------------
 # runs -> rows
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+(?:[./+][a-z0-9]+)*", text.lower())
+
+
 def _pick(group: list[RunRecord], picks: Sequence[str]) -> list[RunRecord]:
-    def matches(run: RunRecord, pick: str) -> bool:
+    """The runs of ``group`` a ``--pick`` chooses: a ``file:line`` or file name, else the
+    heading equal to the pick, else the headings starting with it, else those holding its
+    words in sequence (``--pick HT/2`` chooses ``NLO, HT/2`` and ``LO, HT/2``)."""
+
+    def sources(run: RunRecord, pick: str) -> bool:
         p = pick.strip().lower()
+        return run.source.lower().endswith(p) or any(f.lower().endswith(p) for f in run.files)
+
+    def label(run: RunRecord) -> str:
+        return " ".join((run.label or "").strip().lower().split())
+
+    chosen = [r for r in group if any(sources(r, p) for p in picks)]
+    if chosen:
+        return chosen
+    for test in (
+        lambda r, p: label(r) == " ".join(p.strip().lower().split()),
+        lambda r, p: bool(p.strip()) and label(r).startswith(" ".join(p.strip().lower().split())),
+        lambda r, p: _contains(_words(label(r)), _words(p)),
+    ):
+        chosen = [r for r in group if any(test(r, p) for p in picks)]
+        if chosen:
+            return chosen
+    return []
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return n > 0 and any(words[i : i + n] == part for i in range(len(words) - n + 1))
+
+
+#: The plausibility range of a K factor sigma_NLO / sigma_LO: outside it the pair is reported
+#: (NLO corrections of the tri-boson processes reach +200%, K = 3; arXiv:2210.15167).
+K_RANGE = (0.1, 10.0)
+
+
+def _pair_check(key: str, lo: RunRecord, nlo: RunRecord) -> str | None:
+    """Why an LO/NLO pair is refused (their processes or beam energies disagree), or None."""
+    if _key(lo.process or "") != _key(nlo.process or ""):
         return (
-            (run.label or "").strip().lower() == p
-            or run.source.lower().endswith(p)
-            or any(f.lower().endswith(p) for f in run.files)
+            f"process '{key}': the LO run ({lo.source}, '{lo.process}') and the NLO run "
+            f"({nlo.source}, '{nlo.process}') are of different processes: not paired"
         )
+    b_lo, b_nlo = lo.beams, nlo.beams
+    if b_lo and b_nlo and b_lo[1:] != b_nlo[1:]:
+        return (
+            f"process '{key}': the LO run ({lo.source}) and the NLO run ({nlo.source}) have "
+            f"different beam energies ({b_lo[1]:g} + {b_lo[2]:g} GeV from "
+            f"{lo.provenance_of('beams')}; {b_nlo[1]:g} + {b_nlo[2]:g} GeV from "
+            f"{nlo.provenance_of('beams')}): not paired"
+        )
+    return None
 
-    return [r for r in group if any(matches(r, p) for p in picks)]
+
+def _k_warning(key: str, lo: RunRecord, nlo: RunRecord) -> str | None:
+    if not lo.xsec_pb or nlo.xsec_pb is None:
+        return None
+    k = nlo.xsec_pb / lo.xsec_pb
+    if K_RANGE[0] <= k <= K_RANGE[1]:
+        return None
+    return (
+        f"process '{key}': K = sigma_NLO / sigma_LO = {k:.3g} is outside the plausible range "
+        f"{K_RANGE[0]:g}-{K_RANGE[1]:g}: NLO {nlo.xsec_pb:.6g} pb ({nlo.provenance_of('xsec_pb')}"
+        f", process from {nlo.provenance_of('process')}) and LO {lo.xsec_pb:.6g} pb "
+        f"({lo.provenance_of('xsec_pb')}, process from {lo.provenance_of('process')}); check "
+        "that both runs are of this process"
+    )
 
 
-def _merge_runs(
+def merge_runs(
     runs: Sequence[RunRecord],
     *,
     pick: Sequence[str] = (),
     n_final: int | None = None,
     dataset: str = "madgraph",
-) -> tuple[pd.DataFrame, list[RunRecord], list[RunRecord], list[str]]:
+) -> tuple[pd.DataFrame, list[RunRecord], list[RunRecord], list[str], list[Skipped]]:
     """Rows of the scaleuq table from runs: one row per process, LO and NLO columns.
+
+    A process whose runs cannot be placed (two runs of one order that ``pick`` does not
+    separate, an LO and an NLO run of different beams) is left out and named in the failures;
+    the other processes keep their rows.
 
     Args:
         runs: from ``_read_runs`` (or LHE files).
@@ -718,11 +1187,11 @@ def _merge_runs(
         n_final: final-state multiplicity for every row, instead of counting it.
 
     Returns:
-        (table, used runs, unused runs, warnings).
+        (table, used runs, unused runs, warnings, failures).
 
     Raises:
-        MadGraphError: two runs of one process and order that ``pick`` does not separate, a
-            ``pick`` that matches no run, a process whose final state cannot be counted.
+        MadGraphError: a ``pick`` that matches no run, a process whose final state cannot be
+            counted; every process failed (the first failure).
     """
     from scaleuq.io.process import process_key
     from scaleuq.io.tables import from_records
@@ -744,6 +1213,8 @@ def _merge_runs(
     unused: list[RunRecord] = []
     rows: dict[str, dict[str, object]] = {}
     sources: dict[str, list[str]] = {}
+    failures: dict[str, str] = {}
+    chosen_runs: dict[tuple[str, str], RunRecord] = {}
     for (key, order), group in by_key.items():
         if len(group) > 1:
             chosen = _pick(group, pick) if pick else []
@@ -751,13 +1222,29 @@ def _merge_runs(
                 listing = ", ".join(
                     f"{r.source}" + (f" ('{r.label}')" if r.label else "") for r in group
                 )
-                raise MadGraphError(
+                headings = sorted({r.label for r in group if r.label})
+                failures.setdefault(
+                    key,
                     f"process '{key}' has {len(group)} {order} runs ({listing}); choose one with "
-                    "--pick HEADING|FILE:LINE, or pass fewer files"
+                    "--pick HEADING|FILE:LINE"
+                    + (f" (headings: {'; '.join(headings)})" if headings else "")
+                    + ", or pass fewer files",
                 )
+                unused.extend(group)  # listed (--details), in no row
+                continue
             unused.extend(r for r in group if r is not chosen[0])
             group = chosen
-        run = group[0]
+        chosen_runs[(key, order)] = group[0]
+    for (key, order), run in chosen_runs.items():
+        if order == "LO" and (nlo := chosen_runs.get((key, "NLO"))) is not None:
+            if (why := _pair_check(key, run, nlo)) is not None:
+                failures.setdefault(key, why)
+            elif (k_warning := _k_warning(key, run, nlo)) is not None:
+                warnings.append(k_warning)
+    for (key, order), run in chosen_runs.items():
+        if key in failures:
+            unused.append(run)
+            continue
         used.append(run)
         row = rows.setdefault(key, {"process": key})
         sources.setdefault(key, []).append(f"{order}: {run.source}")
@@ -798,17 +1285,20 @@ def _merge_runs(
             )
         row["n_final"] = n_final if n_final is not None else counted
         records.append({k: v for k, v in row.items() if v is not None})
+    failed = [Skipped(f"process '{key}'", why) for key, why in failures.items()]
+    if not records and failed:
+        raise MadGraphError(failed[0].reason)
     for item in warnings:
         log.warning("%s", item)
     table = from_records(records, dataset=dataset, sources=["; ".join(sources[k]) for k in rows])
-    return table, used, unused, warnings
+    return table, used, unused, warnings, failed
 
 
 def ingest(
     paths: Sequence[str | Path],
     *,
     use_lhe_weights: bool = True,
-    process: str | None = None,
+    process: str | Sequence[str] | None = None,
     n_final: int | None = None,
     order: str | None = None,
     pick: Sequence[str] = (),
@@ -820,8 +1310,10 @@ def ingest(
             folders, scanned recursively.
         use_lhe_weights: compute an LO run's scale variation from its LHE weights when no
             systematics summary gives it.
-        process: the process of runs that name none (a standalone log); a run that names a
-            different one is an error.
+        process: the process of runs that name none (``"p p > z"``; a run that names its own
+            keeps it, with a note), and/or per run ``"FILE:LINE=p p > z"`` (the run whose block
+            starts or has a line at FILE:LINE; a run naming another process is an error): one
+            string or a sequence of them.
         n_final: the final-state multiplicity, instead of counting it from the process.
         order: ``lo`` or ``nlo`` for runs whose order nothing else decides.
         pick: choose among several runs of one process and order (heading text such as
@@ -830,14 +1322,35 @@ def ingest(
     Returns:
         An :class:`IngestResult`.
 
+    A file, folder, run or process that fails is named in ``failed`` and the others are kept;
+    a run whose process nothing names is named in ``left_out`` (never given another run's
+    process); repeated printouts of one run (console log, banner, HTML pages) are one run; an
+    LO/NLO pair with a K factor outside :data:`K_RANGE` is a warning naming both sources, and
+    a pair whose beam energies disagree is refused.
+
     Raises:
-        MadGraphError: unreadable input; a run without process or order; a process that
-            disagrees with ``process``; two runs of one process and order that ``pick`` does not
-            separate; no run at all.
+        MadGraphError: a path that does not exist; a ``--process FILE:LINE`` or ``--pick``
+            that names no run; nothing could be placed (the first failure).
     """
-    runs, skipped = _read_runs(paths, process=process, order=order, use_lhe_weights=use_lhe_weights)
-    table, used, unused, warnings = _merge_runs(runs, pick=pick, n_final=n_final)
-    return IngestResult(table, tuple(used), tuple(unused), tuple(skipped), tuple(warnings))
+    read = _read_runs(paths, process=process, order=order, use_lhe_weights=use_lhe_weights)
+    try:
+        table, used, unused, warnings, refused = merge_runs(read.runs, pick=pick, n_final=n_final)
+    except MadGraphError:
+        if read.failed:  # nothing placed: the first failure is the message
+            first = read.failed[0]
+            raise MadGraphError(
+                first.reason
+                if first.reason.startswith(first.path)
+                else f"{first.path}: {first.reason}"
+            ) from None
+        raise
+    for item in read.left_out:
+        log.warning("%s", item.reason)
+    warnings = [*warnings, *(s.reason for s in read.left_out)]
+    return IngestResult(
+        table, tuple(used), tuple(unused), tuple(read.skipped), tuple(warnings), (),
+        tuple([*read.failed, *refused]), tuple(read.left_out), tuple(read.inputs),
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -872,15 +1385,17 @@ def lhe_file_run(
     The order: the header's ``<run_settings>``, else MadEvent (LO), else LO for a process
     without NLO tag, else ``order``, else NLO for a process with an NLO tag.
     """
-    from scaleuq.io.lhe import summarize_lhe
+    from scaleuq.io.lhe import read_header, summarize_lhe
 
     path = Path(path)
-    summary = summarize_lhe(path, pdf_method=pdf_method, progress=progress, jobs=jobs)
+    # process and order from the header and banner first: a file that names no process (and
+    # no --process) is refused before its events are read
+    header = read_header(path)
     info = read_lhe_banner(path)
     run = _Run(str(path), lhe=path)
     run.files.append(str(path))
-    _xsec_candidates(run, [("LHE <init>", summary.xsec_pb, summary.xsec_err_pb, f"{path} <init>")])
-    run.set_process(summary.header.process, f"{path}:{info.proc_card_line}")
+    _xsec_candidates(run, [("LHE <init>", header.xsec_pb, header.xsec_err_pb, f"{path} <init>")])
+    run.set_process(header.process, f"{path}:{info.proc_card_line}")
     if info.process and MERGED_SEPARATOR.strip() in info.process:
         run.process = None
         run.set_process(info.process, f"{path}:{info.proc_card_line}")
@@ -888,6 +1403,13 @@ def lhe_file_run(
         run.set_order(info.order, f"<run_settings> order = {info.order} in {path}")
     elif _is_madevent(info):
         run.set_order("LO", "MadEvent output (an LO run)")
+    try:
+        _resolve(
+            run, path.parent, _Folder(), _Options(process, order.upper() if order else None, True)
+        )
+    except _NoProcess as exc:  # one file: its run is the whole result
+        raise MadGraphError(str(exc)) from None
+    summary = summarize_lhe(path, pdf_method=pdf_method, progress=progress, jobs=jobs)
     env = summary.envelopes[envelope]
     if len(env.points_used) > 1:
         run.scale = (100 * env.up_rel, 100 * env.down_rel)
@@ -899,7 +1421,6 @@ def lhe_file_run(
     if summary.pdf_up_rel is not None and summary.pdf_down_rel is not None:
         run.pdf = (100 * summary.pdf_up_rel, 100 * summary.pdf_down_rel)
         run.provenance["pdf"] = f"{path} ({pdf_method} over the PDF members)"
-    _resolve(run, path.parent, _Folder(), _Options(process, order.upper() if order else None, True))
     return LHEFileRun(summary, run.freeze())
 
 
@@ -962,7 +1483,9 @@ def ingest_lhe(
                 f"the LO and NLO files are of different processes: '{a}' ({runs[0].source}) "
                 f"and '{b}' ({runs[1].source})"
             )
-    table, _used, _unused, warnings = _merge_runs(runs, n_final=n_final, dataset="lhe")
+    table, _used, _unused, warnings, refused = merge_runs(runs, n_final=n_final, dataset="lhe")
+    if refused:
+        raise MadGraphError(refused[0].reason)
     return IngestResult(
         table, tuple(runs), (), failed, tuple(warnings), tuple(p.summary for p in pairs)
     )

@@ -1,0 +1,208 @@
+"""The two paths of the one event parser give the same arrays bit for bit.
+
+Small files are parsed in Python (no numba at start-up), big ones by the compiled kernel; a
+block the Python path cannot vouch for goes to the kernel. Checked on the real files of
+``../shared/data/lhe`` and ``../shared/data/madgraph`` (skipped when absent) and on synthetic
+layouts; a fresh process reading a small file must not import numba.
+"""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scaleuq.errors import LHEError
+from scaleuq.io.lhe import read_lhe
+from scaleuq.io.lhe.header import parse_header
+from scaleuq.io.lhe.reader import LHEStream, choose_engine, is_gzip, parse_block
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+REAL = sorted(
+    [*SHARED.glob("lhe/*.lhe"), *SHARED.glob("lhe/*.lhe.gz"), *SHARED.glob("madgraph/**/*.lhe*")]
+)
+
+
+def same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Equal bit for bit (NaN payloads and signed zeros included)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and np.array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("path", REAL, ids=[p.name for p in REAL])
+def test_python_and_kernel_paths_agree_on_real_files(path: Path) -> None:
+    if not path.is_file():
+        pytest.skip("../shared is not present")
+    for particles in (False, True):
+        py = read_lhe(path, particles=particles, engine="python", jobs=1)
+        kn = read_lhe(path, particles=particles, engine="kernel", jobs=1)
+        assert py.n_events == kn.n_events > 0
+        assert same(py.info, kn.info)
+        assert same(py.weights, kn.weights)
+        assert same(py.particles, kn.particles)
+
+
+def test_real_files_were_found() -> None:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    assert len(REAL) >= 5  # 4 in lhe/, 3 in madgraph/ when this test was written
+
+
+HEAD = """<LesHouchesEvents version="3.0">
+<header>
+<initrwgt>
+<weightgroup name="scale" combine="envelope">
+<weight id="a"> MUR=1 </weight>
+<weight id="b"> MUR=2 </weight>
+</weightgroup>
+</initrwgt>
+</header>
+<init>
+2212 2212 6.5e3 6.5e3 0 0 247000 247000 -4 1
+1.0 0.1 1.0 1
+</init>
+"""
+
+EVENT = """<event>
+ 2 1 +1.5e+00 9.1e+01 7.54677100e-03 1.1e-01
+ 21 -1 0 0 501 502 0.0 0.0 1.0e+02 1.0e+02 0.0 0.0 9.0
+ 21 1 1 1 501 502 0.0 0.0 1.0e+02 1.0e+02 0.0 0.0 -9.0
+<rwgt>
+<wgt id='a'> {a} </wgt>
+<wgt id='b'> {b} </wgt>
+</rwgt>
+</event>
+"""
+
+
+def _file(tmp_path: Path, events: list[str], name: str = "x.lhe") -> Path:
+    path = tmp_path / name
+    path.write_text(HEAD + "".join(events) + "</LesHouchesEvents>\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ("1.0", "2.0"),
+        ("0.1", "-0.0"),
+        ("1.2345678901234567890123e-5", "7e-300"),  # beyond the kernel's fast path
+        ("nan", "-inf"),
+        ("1.0D+00", "2.5d-1"),  # Fortran exponents: the Python path hands them to the kernel
+        ("1_0", "2"),  # float() would read 10; both paths refuse it
+    ],
+)
+def test_synthetic_layouts_agree(tmp_path: Path, values: tuple[str, str]) -> None:
+    a, b = values
+    path = _file(tmp_path, [EVENT.format(a=a, b=b), EVENT.format(a=b, b=a)])
+    results = []
+    for engine in ("python", "kernel"):
+        try:
+            results.append(read_lhe(path, particles=True, engine=engine, jobs=1))
+        except LHEError as exc:
+            results.append(str(exc))
+    py, kn = results
+    if isinstance(kn, str):
+        assert py == kn and "non-numeric" in kn
+        return
+    assert same(py.info, kn.info) and same(py.weights, kn.weights)
+    assert same(py.particles, kn.particles)
+
+
+def test_unusual_layouts_fall_back_to_the_kernel(tmp_path: Path) -> None:
+    swapped = EVENT.replace("<wgt id='a'>", "<wgt name='x' id='a'>")  # another attribute first
+    comment = EVENT.replace(" 21 1 1 1", "# a comment\n 21 1 1 1")
+    crlf = EVENT.replace("\n", "\r\n")
+    path = _file(tmp_path, [swapped.format(a=1, b=2), comment.format(a=3, b=4), crlf.format(a=5, b=6)])
+    py = read_lhe(path, particles=True, engine="python")
+    kn = read_lhe(path, particles=True, engine="kernel")
+    assert same(py.weights, kn.weights) and same(py.particles, kn.particles)
+    np.testing.assert_array_equal(py.weights, [[1, 2], [3, 4], [5, 6]])
+    # errors come from the kernel, with its messages, on either path
+    dup = EVENT.replace("<wgt id='b'>", "<wgt id='a'>")
+    bad = _file(tmp_path, [EVENT.format(a=1, b=2), dup.format(a=1, b=2)], "bad.lhe")
+    for engine in ("python", "kernel"):
+        with pytest.raises(LHEError, match=r"event 2 repeats a <wgt> id \('a'\)"):
+            read_lhe(bad, engine=engine)
+
+
+def test_engine_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _file(tmp_path, [EVENT.format(a=1, b=2)])
+    assert choose_engine(path, "kernel") == "kernel"
+    monkeypatch.setenv("SCALEUQ_LHE_ENGINE", "python")
+    assert choose_engine(path) == "python"
+    monkeypatch.setenv("SCALEUQ_LHE_ENGINE", "fast")
+    with pytest.raises(LHEError, match="unknown LHE engine 'fast'"):
+        choose_engine(path)
+
+
+def test_one_stream_gives_the_file_back_and_one_gzip_check(tmp_path: Path) -> None:
+    noise = np.random.default_rng(7).random(200)  # digits that do not compress away
+    path = _file(tmp_path, [EVENT.format(a=i, b=repr(float(x))) for i, x in enumerate(noise)])
+    data = path.read_bytes()
+    gz = tmp_path / "x.lhe.gz"
+    gz.write_bytes(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
+    assert is_gzip(gz) and not is_gzip(path) and is_gzip(gz.read_bytes()[:2])
+    with LHEStream(gz, block_bytes=2000) as stream:
+        blocks = list(stream.blocks())
+        assert len(blocks) > 3
+        assert [b[3] for b in blocks] == list(np.cumsum([0] + [b[2] for b in blocks[:-1]]) + 1)
+        body = b"".join(text[:cut] for text, cut, _, _ in blocks)
+        assert stream.header + body + stream.rest == data
+        header = parse_header(stream.header, gz)
+        text, cut, n, first = blocks[1]
+        for engine in ("python", "kernel"):
+            block = parse_block(text, cut, n, first, header, gz, engine=engine)
+            assert block.first_event == first and len(block.info) == n
+            np.testing.assert_array_equal(block.weights[:, 0], np.arange(first - 1, first - 1 + n))
+
+
+def test_a_small_file_does_not_import_numba(tmp_path: Path) -> None:
+    path = _file(tmp_path, [EVENT.format(a=i, b=2 * i) for i in range(10)])
+    code = (
+        "import sys; from scaleuq.io.lhe import read_lhe, summarize_lhe; "
+        f"read_lhe({str(path)!r}, particles=True); summarize_lhe({str(path)!r}); "
+        "print('numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_one_gzip_reader_and_writer(tmp_path: Path) -> None:
+    from scaleuq.io.lhe.reader import gzip_writer, open_decompressed
+
+    data = b"".join(b"line %d\n" % i for i in range(20000))
+    gz = tmp_path / "a.gz"
+    gz.write_bytes(gzip.compress(data[:5000]) + b"\0\0" + gzip.compress(data[5000:]))
+    with open_decompressed(gz) as handle:
+        assert handle.read(10) + handle.read() == data and handle.read(5) == b""
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(gzip.compress(data)[:-20])
+    with pytest.raises(EOFError), open_decompressed(cut) as handle:
+        handle.read()
+    for threads in (0, 1, 2):
+        out = tmp_path / f"w{threads}.gz"
+        with out.open("wb") as raw:
+            writer = gzip_writer(raw, level=1, threads=threads)
+            writer.write(data)
+            writer.close()
+        assert gzip.decompress(out.read_bytes()) == data
+    assert (tmp_path / "w0.gz").read_bytes()[4:8] == b"\0\0\0\0"  # mtime 0: reproducible
+
+
+def test_one_header_limit_for_every_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaleuq.io.lhe import reader
+    from scaleuq.reweight.stream import EventStream
+
+    monkeypatch.setattr(reader, "HEADER_LIMIT", 2**20)
+    path = tmp_path / "big_header.lhe"
+    path.write_text(HEAD.replace("<header>", "<header>\n<!--" + "x" * (9 * 2**20) + "-->"))
+    for call in (reader.read_header, EventStream, lambda p: read_lhe(p)):
+        with pytest.raises(LHEError, match=r"no </init> in the first 1 MB"):
+            call(path)
