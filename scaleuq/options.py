@@ -50,3 +50,40 @@ class PullOptions(FieldsDict):
                 raise OptionError(f"unknown order {getattr(self, name)!r}: choose from {', '.join(ORDERS)}")
         if self.reference is not None and self.reference_select is not None:
             raise OptionError("give --reference or --reference-select, not both")
+
+
+@dataclass(frozen=True)
+class ReweightOptions(FieldsDict):
+    """What ``scaleuq reweight`` computes for each LO event file (see
+    :func:`scaleuq.reweight.run.reweight` for each field).
+
+    Attributes:
+        pdf: the set the events were generated with (SET, SET/MEMBER, a path or an LHAPDF id).
+        pdf_members: ``central`` or ``all`` (one weight per member).
+        other_pdfs: further sets, one weight each with their central member.
+        mur, muf: factors of mu_R and mu_F.
+        dyn: MadGraph dynamical scale choices (None: every choice the events allow).
+        alps: factors of the CKKW alpha_s scales.
+        alphas: alpha_s(M_Z) values, one weight each.
+        pdf_path: folders searched for sets first.
+        pdf_backend: a registered PDF backend (:mod:`scaleuq.pdf.registry`).
+        pdf_id, alphas_mz, alphas_order: for a set without ``.info``.
+        summary: also compute the table row.
+        pdf_method: how members combine in the summary (None: the set's ErrorType).
+    """
+
+    pdf: str
+    pdf_members: str = "central"
+    other_pdfs: tuple[str, ...] = ()
+    mur: tuple[float, ...] = (0.5, 1.0, 2.0)
+    muf: tuple[float, ...] = (0.5, 1.0, 2.0)
+    dyn: tuple[int, ...] | None = None
+    alps: tuple[float, ...] = (1.0,)
+    alphas: tuple[float, ...] = ()
+    pdf_path: tuple[str, ...] = ()
+    pdf_backend: str = "builtin"
+    pdf_id: int | None = None
+    alphas_mz: float | None = None
+    alphas_order: int | None = None
+    summary: bool = False
+    pdf_method: str | None = None

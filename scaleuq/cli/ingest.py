@@ -8,9 +8,16 @@ from typing import Any
 
 import click
 
-from scaleuq.choices import ENVELOPE_NAMES, PDF_METHODS, TABLE_FORMATS
+from scaleuq.choices import TABLE_FORMATS
 from scaleuq.cli._common import emit_table, handle_errors, meta
-from scaleuq.cli.options import format_option, output_option
+from scaleuq.cli.options import (
+    envelope_option,
+    format_option,
+    jobs_option,
+    output_option,
+    pdf_method_option,
+    scheduler_option,
+)
 
 
 @click.group()
@@ -165,32 +172,11 @@ def ingest_madgraph(
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @table_output_options
 @process_options
-@click.option(
-    "--envelope",
-    type=click.Choice(ENVELOPE_NAMES),
-    default="9-point",
-    show_default=True,
-)
-@click.option(
-    "--pdf-method",
-    type=click.Choice(PDF_METHODS),
-    default="replicas",
-    show_default=True,
-    help="How the PDF members combine (the file does not say).",
-)
+@envelope_option
+@pdf_method_option
 @click.option("--details", is_flag=True, help="Also print each file's variations (JSON) on stderr.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Files read at once, or for one file the threads parsing its blocks [default: all cores].",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help='Run the files on this Dask scheduler (tcp://host:8786; pip install "scaleuq[dask]").',
-)
+@jobs_option
+@scheduler_option
 @handle_errors
 def ingest_lhe(
     files: tuple[str, ...],
@@ -210,24 +196,17 @@ def ingest_lhe(
     Cross sections come from the <init> block; each variation's cross section is the nominal
     one times the ratio of weight sums; envelopes use the points the file has.
     """
-    from scaleuq.io.madgraph import ingest_lhe as run_ingest
+    import contextlib
+
+    from scaleuq.io import madgraph
     from scaleuq.report.render import dumps
 
-    kwargs = dict(
-        pdf_method=pdf_method,
-        envelope=envelope,
-        process=process,
-        n_final=n_final,
-        order=order,
-        jobs=jobs,
-        scheduler=scheduler,
-    )
     bar, progress = _progress_for(files)
-    if bar is None:
-        result = run_ingest(list(files), **kwargs)
-    else:
-        with bar:
-            result = run_ingest(list(files), progress=progress, **kwargs)
+    with bar if bar is not None else contextlib.nullcontext():
+        result = madgraph.ingest_lhe(
+            list(files), pdf_method=pdf_method, envelope=envelope, process=process,
+            n_final=n_final, order=order, jobs=jobs, scheduler=scheduler, progress=progress,
+        )  # fmt: skip
     for s, run in zip(result.lhe, result.runs, strict=False):
         env = s.envelopes[envelope]
         if len(env.points_used) > 1:

@@ -156,7 +156,7 @@ def jobs_option(func: F) -> F:
         default=1,
         show_default=True,
         callback=_every_core,
-        help="Worker processes at once (files, or blocks of one file); 0 = every core.",
+        help="Workers at once: input files in parallel (one LHE file: blocks of it); 0 = every core.",
     )(func)
 
 

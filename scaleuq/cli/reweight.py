@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from scaleuq.cli._common import exit_on_failures, handle_errors
-from scaleuq.cli.options import RegistryChoice
+from scaleuq.cli.options import (
+    RegistryChoice,
+    format_option,
+    jobs_option,
+    output_dir_option,
+    output_option,
+    scheduler_option,
+)
 
 
 def _floats(text: str | None, what: str) -> tuple[float, ...]:
@@ -44,31 +51,13 @@ def _quiet() -> bool:
 
 @click.command("reweight")
 @click.argument("events", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Write the events with the new weights here (atomically; gzip if it ends in .gz). One input only.",
-)
-@click.option(
-    "--output-dir",
-    type=click.Path(file_okay=False, exists=True),
+@output_option("Write the events with the new weights here (atomically; gzip if it ends in .gz). One input only.")
+@output_dir_option(
     help="Several inputs: write each output here under its input's file name (same compression).",
+    exists=True,
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Files reweighted at once (each file already keeps a core busy in the PDF kernels).",
-)
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDRESS",
-    help='Run one task per file on this Dask scheduler (tcp://host:8786; pip install "scaleuq[dask]").',
-)
+@jobs_option
+@scheduler_option
 @click.option(
     "--pdf",
     "pdf",
@@ -149,20 +138,13 @@ def _quiet() -> bool:
     default=None,
     help="How members combine in --summary (default: the set's ErrorType).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("csv", "json")),
-    default="csv",
-    show_default=True,
-    help="Format of the --summary row.",
-)
+@format_option(("csv", "json"), "csv")
 @handle_errors
 def reweight_command(
     events: tuple[str, ...],
     output: str | None,
     output_dir: str | None,
-    jobs: int,
+    jobs: int | None,
     scheduler: str | None,
     pdf: str,
     pdf_members: str,
@@ -189,37 +171,21 @@ def reweight_command(
     --jobs at once or on a Dask cluster (--scheduler); a failing file is named and the others
     are kept (exit status 1).
     """
-    from scaleuq.errors import OptionError
+    from scaleuq.options import ReweightOptions
+    from scaleuq.workflows.reweight import reweight_workflow
 
-    kwargs = dict(
-        pdf=pdf,
-        pdf_members=pdf_members,
-        other_pdfs=other_pdfs,
-        mur=_floats(mur, "--mur"),
-        muf=_floats(muf, "--muf"),
-        dyn=None if dyn is None else _ints(dyn, "--dyn"),
-        alps=_floats(alps, "--alps"),
-        alphas=_floats(alphas, "--alphas"),
-        pdf_path=list(pdf_path) or None,
-        pdf_backend=pdf_backend,
-        pdf_id=pdf_id,
-        alphas_mz=alphas_mz,
-        alphas_order=alphas_order,
-        summary=summary,
-        pdf_method=pdf_method,
-    )
-    if len(events) > 1 or output_dir is not None or scheduler is not None:
-        _many(events, output, output_dir, jobs, scheduler, summary, fmt, kwargs)
-        return
-    from scaleuq.reweight import reweight
-
-    if output is None and not summary:
-        raise OptionError("give an output file with -o, or --summary")
-    (event_file,) = events
-    size = os.path.getsize(event_file)
+    options = ReweightOptions(
+        pdf=pdf, pdf_members=pdf_members, other_pdfs=other_pdfs, mur=_floats(mur, "--mur"),
+        muf=_floats(muf, "--muf"), dyn=None if dyn is None else _ints(dyn, "--dyn"),
+        alps=_floats(alps, "--alps"), alphas=_floats(alphas, "--alphas"), pdf_path=pdf_path,
+        pdf_backend=pdf_backend, pdf_id=pdf_id, alphas_mz=alphas_mz, alphas_order=alphas_order,
+        summary=summary, pdf_method=pdf_method,
+    )  # fmt: skip
+    many = len(events) > 1 or output_dir is not None or scheduler is not None
+    size = sum(os.path.getsize(e) for e in events)
     bar: Any = None
     progress = None
-    if size > 20 * 2**20 and not _quiet():
+    if not many and size > 20 * 2**20 and not _quiet():
         bar = click.progressbar(length=size, label="reweighting", file=sys.stderr)
         state = {"last": 0}
 
@@ -227,11 +193,14 @@ def reweight_command(
             bar.update(position - state["last"])
             state["last"] = position
 
-    if bar is not None:
-        with bar:
-            result = reweight(event_file, output, progress=progress, **kwargs)
-    else:
-        result = reweight(event_file, output, progress=progress, **kwargs)
+    with bar if bar is not None else _nothing():
+        result = reweight_workflow(
+            events, options, output=output, output_dir=output_dir, jobs=jobs,
+            scheduler=scheduler, progress=progress,
+        )  # fmt: skip
+    if many:
+        _render_many(result, summary, fmt, len(events))
+        return
     _report(result)
     if summary and result.table is not None:
         from scaleuq.report.render import dumps
@@ -245,25 +214,14 @@ def reweight_command(
             )
 
 
-def _many(
-    events: tuple[str, ...],
-    output: str | None,
-    output_dir: str | None,
-    jobs: int,
-    scheduler: str | None,
-    summary: bool,
-    fmt: str,
-    kwargs: dict[str, Any],
-) -> None:
-    """Several files: one call to :func:`scaleuq.reweight.reweight_files`, then render."""
-    from scaleuq.errors import OptionError
-    from scaleuq.reweight import reweight_files
+def _nothing() -> Any:
+    import contextlib
 
-    if output is not None:
-        raise OptionError("several inputs: give --output-dir, not -o")
-    if output_dir is None and not summary:
-        raise OptionError("several inputs: give --output-dir DIR, or --summary")
-    result = reweight_files(events, output_dir, jobs=jobs, scheduler=scheduler, **kwargs)
+    return contextlib.nullcontext()
+
+
+def _render_many(result: Any, summary: bool, fmt: str, n_files: int) -> None:
+    """Several files: each file's report line, the summary rows, the failures (exit 1)."""
     for one in result.results:
         _report(one, name=True)
     if summary and result.results:
@@ -281,7 +239,7 @@ def _many(
                 .to_csv(index=False, float_format="%.6g"),
                 nl=False,
             )
-    exit_on_failures(result.failures, len(events), "the others' outputs are kept")
+    exit_on_failures(result.failures, n_files, "the others' outputs are kept")
 
 
 def _report(result: Any, name: bool = False) -> None:

@@ -15,10 +15,11 @@ from scaleuq.io.tables import read_tables
 from scaleuq.options import PullOptions
 from scaleuq.pull.pulls import PullResult, pulls
 from scaleuq.pull.reference import ReferenceCorrection, reference_correct
-from scaleuq.stats.study import FitStudy, fit
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from scaleuq.stats.study import FitStudy
 
 
 def load_tables(tables: Sequence[str]) -> pd.DataFrame:
@@ -68,6 +69,8 @@ def fit_workflow(
 ) -> FitStudy:
     """``scaleuq fit``: the pull-distribution study of ``tables`` at ``stage`` (``before``: the
     raw pulls, no reference correction computed; ``after``: the reference-corrected ones)."""
+    from scaleuq.stats.study import fit  # scipy.stats: only the fit pays for it
+
     return fit(
         load_tables(tables),
         stage=stage,
