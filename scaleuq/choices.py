@@ -30,3 +30,18 @@ ORDERS = ("lo", "nlo", "nnlo", "n3lo")
 PRESCRIPTIONS = ("3", "5", "5bar", "7", "9")
 #: PDFs of ``scaleuq series dis`` (:mod:`scaleuq.series.dis`).
 SERIES_PDFS = ("toy", "nnpdf31")
+#: Which band a likelihood carries (``export pyhf``, ``fit-workspace``): the raw LO band, the
+#: reference band, or the reference band times the calibration factor.
+BANDS = ("raw", "reference", "calibrated")
+#: pyhf modifiers of ``export pyhf`` (auto: normsys for one bin, histosys for several).
+MODIFIERS = ("auto", "normsys", "histosys")
+#: Observations of a standalone exported workspace.
+OBSERVED = ("nominal", "nlo")
+#: Calibration factors of ``recommend``: conformal (out-of-sample) or corpus quantiles.
+FACTOR_KINDS = ("out-of-sample", "in-sample")
+#: Constraints on the scale nuisances of ``fit-workspace``.
+CONSTRAINTS = ("unit-gauss", "gauss", "student-t", "cauchy")
+#: Interval methods of ``fit-workspace``.
+INTERVAL_METHODS = ("wilks", "toys")
+#: PDF members re-weighted by ``reweight``.
+PDF_MEMBERS = ("central", "all")

@@ -29,10 +29,9 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from scaleuq.choices import CONSTRAINTS
 from scaleuq.errors import OptionError
 
-#: Constraint shapes a scale nuisance can carry (``unit-gauss`` is pyhf's own).
-CONSTRAINTS = ("unit-gauss", "gauss", "student-t", "cauchy")
 #: The pull-distribution model (:data:`scaleuq.stats.models.MODELS`) behind each constraint.
 CONSTRAINT_MODELS = {"gauss": "gauss", "student-t": "student_t", "cauchy": "cauchy"}
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)

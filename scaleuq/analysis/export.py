@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scaleuq.choices import BANDS, MODIFIERS, OBSERVED
 from scaleuq.errors import ExportError, MissingDependencyError, OptionError
 
 if TYPE_CHECKING:
@@ -58,12 +59,6 @@ if TYPE_CHECKING:
 
     from scaleuq.analysis.recommend import CorpusCalibration
 
-#: Which band the modifiers carry.
-BANDS = ("raw", "reference", "calibrated")
-#: Which modifier type: ``auto`` = normsys for one bin, histosys for several.
-MODIFIERS = ("auto", "normsys", "histosys")
-#: What the standalone workspace's observations are.
-OBSERVED = ("nominal", "nlo")
 #: Smallest lower variation factor (1 - down) written: keeps every yield positive.
 LO_FLOOR = 0.01
 #: Default luminosity in fb^-1 for standalone workspaces (a choice, not a measurement).

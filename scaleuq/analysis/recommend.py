@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scaleuq.choices import FACTOR_KINDS
 from scaleuq.errors import OptionError
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ BUNDLED_CORPUS = "bundled:pulls (arXiv:1405.0301 a.1-a.10; arXiv:2210.15167 tri-
 BUNDLED_REFERENCE = "bundled:reference (arXiv:2210.15167 Table 1, QCD-only processes)"
 #: Largest downward band quoted: beyond it the cross section would reach zero.
 MAX_DOWN = 1.0
-#: Which factors multiply the band: out-of-sample (conformal, default) or in-sample quantiles.
-FACTOR_KINDS = ("out-of-sample", "in-sample")
 #: Fewest pulls of one sign for that side's own calibration (else it is extrapolated).
 MIN_SIDE_PULLS = 3
 

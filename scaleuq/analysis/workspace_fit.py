@@ -43,6 +43,7 @@ import numpy as np
 
 from scaleuq.analysis.constraints import CONSTRAINTS, Constraint, check_constraints, fit_constraints
 from scaleuq.analysis.export import ExportError, load_workspace, require_pyhf, validate_workspace
+from scaleuq.choices import BANDS, INTERVAL_METHODS
 from scaleuq.errors import OptionError, ScaleUQError
 
 if TYPE_CHECKING:
@@ -50,12 +51,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
-#: Which band the workspace's scale nuisances are in units of (sets the constraint scale).
-WORKSPACE_BANDS = ("raw", "reference", "calibrated")
 
 
-#: Interval methods: Wilks' thresholds on the profile likelihood, or thresholds from toys.
-INTERVAL_METHODS = ("wilks", "toys")
 #: Delta(-2 ln L) of Wilks' theorem for 68.3% and 95.4% (one parameter).
 WILKS = {"68": 1.0, "95": 3.841458820694124}
 #: Coverage targets of the two intervals.
@@ -170,8 +167,8 @@ def constraints_for_band(
     """
     from scaleuq.analysis.recommend import calibrate_corpus
 
-    if band not in WORKSPACE_BANDS:
-        raise OptionError(f"unknown band '{band}'; choose one of {', '.join(WORKSPACE_BANDS)}")
+    if band not in BANDS:
+        raise OptionError(f"unknown band '{band}'; choose one of {', '.join(BANDS)}")
     stage = "before" if band == "raw" else "after"
     if calibration is None:
         calibration = calibrate_corpus(stage=stage)
@@ -797,8 +794,8 @@ def fit_workspace(
         )
     if intervals == "toys" and not (isinstance(n_toys, int) and n_toys >= 20):
         raise OptionError(f"toy thresholds need at least 20 pseudo-experiments, got {n_toys}")
-    if band is not None and band not in WORKSPACE_BANDS:
-        raise OptionError(f"unknown band '{band}'; choose one of {', '.join(WORKSPACE_BANDS)}")
+    if band is not None and band not in BANDS:
+        raise OptionError(f"unknown band '{band}'; choose one of {', '.join(BANDS)}")
     require_pyhf()
     where = str(workspace) if isinstance(workspace, str | Path) else "workspace"
     spec = load_workspace(workspace) if isinstance(workspace, str | Path) else dict(workspace)

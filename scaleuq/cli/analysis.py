@@ -7,11 +7,25 @@ from typing import Any
 
 import click
 
-from scaleuq.choices import CONVENTIONS, FORMATS, N_MODES
+from scaleuq.choices import (
+    BANDS,
+    CONSTRAINTS,
+    FACTOR_KINDS,
+    INTERVAL_METHODS,
+    MODIFIERS,
+    OBSERVED,
+    STAGES,
+)
 from scaleuq.cli._common import emit, handle_errors, meta
-
-_BANDS = ("raw", "reference", "calibrated")
-_CONSTRAINTS = ("unit-gauss", "gauss", "student-t", "cauchy")
+from scaleuq.cli.options import (
+    bootstrap_option,
+    convention_option,
+    envelope_option,
+    format_option,
+    n_mode_option,
+    output_option,
+    seed_option,
+)
 
 
 def _corpus_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,29 +43,25 @@ def _corpus_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @_corpus_option
 @click.option(
     "--stage",
-    type=click.Choice(("after", "before")),
+    type=click.Choice(STAGES),
     default="after",
     show_default=True,
     help="Calibrate the reference band (after the correction) or the raw band (before).",
 )
-@click.option(
-    "--convention", type=click.Choice(CONVENTIONS), default="directional", show_default=True
-)
-@click.option("--n-mode", type=click.Choice(N_MODES), default="final-state", show_default=True)
-@click.option(
-    "--bootstrap", "n_bootstrap", type=click.IntRange(min=1), default=2000, show_default=True
-)
+@convention_option
+@n_mode_option
+@bootstrap_option(2000, help="Bootstrap resamples of the calibration factors (0: none).")
 @click.option(
     "--factors",
-    type=click.Choice(("out-of-sample", "in-sample")),
+    type=click.Choice(FACTOR_KINDS),
     default="out-of-sample",
     show_default=True,
     help="Calibration factors of the recommended bands: conformal (cover a new process) or the "
     "quantiles of the corpus |t| (cover the corpus itself).",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@seed_option
+@format_option()
+@output_option()
 @handle_errors
 def recommend(
     tables: tuple[str, ...],
@@ -73,9 +83,9 @@ def recommend(
         tables, corpus=corpus, stage=stage, convention=convention, n_mode=n_mode,
         n_bootstrap=n_bootstrap, seed=seed, factors=factors,
     )  # fmt: skip
-    options = dict(corpus=list(corpus), stage=stage, convention=convention, n_mode=n_mode,
-                   bootstrap=n_bootstrap, factors=factors, seed=seed)  # fmt: skip
-    text = render_recommendation(result, fmt, meta("recommend", tables, **options))
+    info = meta("recommend", tables, corpus=list(corpus), stage=stage, convention=convention,
+                n_mode=n_mode, bootstrap=n_bootstrap, factors=factors, seed=seed)  # fmt: skip
+    text = render_recommendation(result, fmt, info)
     emit(text, output, inputs=(*tables, *corpus))
 
 
@@ -93,22 +103,17 @@ def export() -> None:
 @click.option("--lhe", type=click.Path(dir_okay=False), help="LO LHE file with scale weights.")
 @click.option("--lhe-nlo", type=click.Path(dir_okay=False), help="Its NLO partner.")
 @click.option("--n-final", type=click.IntRange(min=1), help="n for the reference band (HwU input).")
-@click.option(
-    "--envelope",
-    type=click.Choice(("3-point", "7-point", "9-point")),
-    default="9-point",
-    show_default=True,
-)
+@envelope_option
 @click.option(
     "--band",
-    type=click.Choice(_BANDS),
+    type=click.Choice(BANDS),
     default="reference",
     show_default=True,
     help="raw LO band, reference band, or calibrated = reference x s68.",
 )
 @click.option(
     "--modifier",
-    type=click.Choice(("auto", "normsys", "histosys")),
+    type=click.Choice(MODIFIERS),
     default="auto",
     show_default=True,
     help="auto: normsys for one bin, histosys (bin-wise envelope) for several.",
@@ -123,7 +128,7 @@ def export() -> None:
 )
 @click.option(
     "--observed",
-    type=click.Choice(("nominal", "nlo")),
+    type=click.Choice(OBSERVED),
     default="nominal",
     show_default=True,
     help="Observations of a standalone workspace: the nominal yields or the NLO prediction.",
@@ -141,10 +146,10 @@ def export() -> None:
 )
 @click.option("--sample", help="The sample of --patch-into that gets the modifier.")
 @_corpus_option
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@seed_option
+@output_option("Write the workspace (or patch) here (atomically) instead of stdout.")
 @handle_errors
-def export_pyhf(
+def export_pyhf_command(
     tables: tuple[str, ...],
     process: str | None,
     hwu: str | None,
@@ -167,11 +172,11 @@ def export_pyhf(
     output: str | None,
 ) -> None:
     """A pyhf workspace (or, with --patch-into, a JSON patch) carrying the scale uncertainty."""
-    from scaleuq.analysis.export import export_pyhf as run
+    from scaleuq.analysis.export import export_pyhf
     from scaleuq.report.render_analysis import render_export
     from scaleuq.util.jsonio import dumps
 
-    result = run(
+    result = export_pyhf(
         tables=tables, process=process, hwu=hwu, hwu_nlo=hwu_nlo, histogram=histogram, lhe=lhe,
         lhe_nlo=lhe_nlo, n_final=n_final, envelope=envelope, band=band, modifier=modifier,
         lumi_fb=lumi_fb, observed=observed, background_pb=background_pb,
@@ -189,19 +194,19 @@ def export_pyhf(
     "--constraint",
     "constraints",
     multiple=True,
-    type=click.Choice(_CONSTRAINTS),
+    type=click.Choice(CONSTRAINTS),
     help="Constraint on the scale nuisances (repeatable; default all four).",
 )
 @click.option(
     "--band",
-    type=click.Choice(_BANDS),
+    type=click.Choice(BANDS),
     default=None,
     help="The band the workspace's scale nuisances are in units of (default: the band the "
     "workspace records, as `export pyhf` writes it, else reference; a mismatch is an error).",
 )
 @click.option(
     "--intervals",
-    type=click.Choice(("wilks", "toys")),
+    type=click.Choice(INTERVAL_METHODS),
     default="wilks",
     show_default=True,
     help="wilks: Delta(-2lnL) = 1, 3.84; toys: thresholds from pseudo-experiments at the best "
@@ -220,11 +225,11 @@ def export_pyhf(
 )
 @click.option("--measurement", help="Measurement of the workspace (default: its first).")
 @_corpus_option
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@seed_option
+@format_option()
+@output_option()
 @handle_errors
-def fit_workspace(
+def fit_workspace_command(
     workspace: str,
     constraints: tuple[str, ...],
     band: str | None,
@@ -238,16 +243,16 @@ def fit_workspace(
     output: str | None,
 ) -> None:
     """mu_hat and its profile-likelihood interval with Gaussian, Student-t or Cauchy scale constraints."""
-    from scaleuq.analysis.workspace_fit import fit_workspace as run
+    from scaleuq.analysis.workspace_fit import fit_workspace
     from scaleuq.report.render_analysis import render_workspace_fit
 
-    result = run(
-        workspace, constraints=constraints or tuple(_CONSTRAINTS), band=band,
+    result = fit_workspace(
+        workspace, constraints=constraints or CONSTRAINTS, band=band,
         nuisances=nuisances or None, measurement=measurement, corpus=corpus, intervals=intervals,
         n_toys=n_toys, seed=seed,
     )  # fmt: skip
-    options = dict(constraints=list(constraints or _CONSTRAINTS), band=band, intervals=intervals,
-                   toys=n_toys, nuisances=list(nuisances),
-                   measurement=measurement, corpus=list(corpus), seed=seed)  # fmt: skip
-    text = render_workspace_fit(result, fmt, meta("fit-workspace", (workspace,), **options))
+    info = meta("fit-workspace", (workspace,), constraints=list(constraints or CONSTRAINTS),
+                band=band, intervals=intervals, toys=n_toys, nuisances=list(nuisances),
+                measurement=measurement, corpus=list(corpus), seed=seed)  # fmt: skip
+    text = render_workspace_fit(result, fmt, info)
     emit(text, output, inputs=(workspace, *corpus))

@@ -399,6 +399,78 @@ _PY_EVENT_TAG = re.compile(rb"<event[\s>]")
 #: one ``<wgt id='X'> value </wgt>`` (whole match, quote, id, value)
 _PY_WGT = re.compile(rb"(\s*<wgt\s+id\s*=\s*(['\"])([^'\"<>\s]*)\2\s*>\s*([^\s<]+)\s*</wgt>)")
 _PY_ODD = re.compile(rb"[\r\x0b\x0c]")
+#: a whole event as the block path reads it: its info line, what lies between it and its one
+#: ``<rwgt>`` block, that block's content and the rest up to ``</event>``
+_PY_WHOLE = re.compile(
+    rb"<event(?:[ \t\n][^>]*)?>\s*([^\n<]*)\n(.*?)<rwgt>(.*?)</rwgt>(.*?)</event>", re.S
+)
+_PY_WHOLE_NOWGT = re.compile(rb"<event(?:[ \t\n][^>]*)?>\s*([^\n<]*)\n(.*?)</event>", re.S)
+
+
+def _parse_python_block(
+    text: bytes, n: int, ids: dict[bytes, int], k: int, weights: bool
+) -> EventBlock | None:
+    """The common layout parsed with a few regular-expression passes over the whole block
+    instead of a loop over events: every event has its info line and (with ``weights``) one
+    ``<rwgt>`` block listing the same ids in the same order. None for anything else (the
+    per-event loop of :func:`_parse_python` decides then). The same tokens reach the same
+    ``float()`` as in that loop, so the arrays are the same bit for bit."""
+    if text.count(b"<event") != n:
+        return None
+    if weights:
+        if text.count(b"<rwgt>") != n or text.count(b"</rwgt>") != n:
+            return None
+        found = _PY_WHOLE.findall(text)
+    else:
+        found = _PY_WHOLE_NOWGT.findall(text)
+    # n matches, each holding one <event ...> (n in the block) and ending at the first
+    # </event> after it (n in the block): match i is event i, whatever lies between events
+    if len(found) != n:
+        return None
+    if weights:
+        lines, mids, contents, rests = zip(*found) if n else ((), (), (), ())
+        inner = b"\n".join(mids) + b"\n" + b"\n".join(rests)
+        if b"<event" in inner or b"</event>" in inner or b"<rwgt" in inner:
+            return None
+    else:
+        lines = tuple(m[0] for m in found) if n else ()
+        mids = tuple(m[1] for m in found)
+        if b"</event>" in b"\n".join(mids):
+            return None
+    if any(len(line.split()) != 6 for line in lines):
+        return None
+    info_tokens = b" ".join(lines).split()
+    table = np.full((n, k), np.nan)
+    w_tokens: list[bytes] = []
+    if weights and n:
+        # "<\n" between contents: no <wgt> match can hold or cross it
+        joined = b"<\n".join(contents)
+        matches = _PY_WGT.findall(joined)
+        covered = sum(map(len, (m[0] for m in matches)))
+        if covered != sum(len(c.rstrip()) for c in contents):
+            return None  # something else than <wgt> entries in a block
+        m = len(matches) // n
+        if len(matches) != m * n or any(c.count(b"<wgt") != m for c in contents):
+            return None
+        names = tuple(x[2] for x in matches)
+        first = names[:m]
+        if names != first * n:
+            return None
+        cols = [ids.get(name, -1) for name in first]
+        if -1 in cols or len(set(cols)) != len(cols):
+            return None
+        w_tokens = [x[3] for x in matches]
+    try:
+        for tokens in (info_tokens, w_tokens):
+            joined_tokens = b" ".join(tokens)
+            if b"_" in joined_tokens or not joined_tokens.isascii():
+                return None
+        info = np.fromiter(map(float, info_tokens), float, len(info_tokens)).reshape(n, 6)
+        if w_tokens:
+            table[:, cols] = np.fromiter(map(float, w_tokens), float, len(w_tokens)).reshape(n, m)
+    except ValueError:  # 1.0D+00 and the like: the kernel knows them
+        return None
+    return EventBlock(0, info, table, None)
 
 
 def _parse_python(
@@ -411,6 +483,10 @@ def _parse_python(
     text = buf[:cut] if cut < len(buf) else buf
     if _PY_ODD.search(text):
         return None
+    if not particles:
+        block = _parse_python_block(text, n, ids, k, weights)
+        if block is not None:
+            return block
     pieces = text.split(_END)
     if len(pieces) != n + 1:
         return None
