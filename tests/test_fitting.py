@@ -12,7 +12,7 @@ from scaleuq.stats.models import MODELS
 
 TRUE = {
     "gauss": {"mu": 0.5, "sigma": 1.5},
-    "student_t": {"mu": 0.5, "sigma": 1.0, "nu": 3.0},
+    "student-t": {"mu": 0.5, "sigma": 1.0, "nu": 3.0},
     "cauchy": {"mu": 1.0, "gamma": 2.0},
     "gauss+cauchy": {"mu": 1.0, "sigma": 1.0, "gamma": 6.0, "f": 0.7},
 }
@@ -60,7 +60,7 @@ def test_batched_optimiser_matches_iminuit_on_resamples() -> None:
     rng = np.random.default_rng(8)
     x = 1.0 + rng.standard_t(2.0, size=60)
     resamples = x[rng.integers(0, x.size, size=(4, x.size))]
-    for model in ("student_t", "cauchy", "gauss+cauchy"):
+    for model in ("student-t", "cauchy", "gauss+cauchy"):
         batch = best_fit_batch(MODELS[model], resamples, floor=scale_floor(x))
         for row, theta in zip(resamples, batch, strict=True):
             single = fit_model(row, model, n_bootstrap=0, n_gof=0)
@@ -71,9 +71,9 @@ def test_batched_optimiser_matches_iminuit_on_resamples() -> None:
 
 def test_bootstrap_is_reproducible_with_seed() -> None:
     x = np.random.default_rng(0).standard_cauchy(50)
-    a = fit_models(x, ("cauchy", "student_t"), n_bootstrap=200, n_gof=50, seed=7)
-    b = fit_models(x, ("cauchy", "student_t"), n_bootstrap=200, n_gof=50, seed=7)
-    c = fit_models(x, ("cauchy", "student_t"), n_bootstrap=200, n_gof=50, seed=8)
+    a = fit_models(x, ("cauchy", "student-t"), n_bootstrap=200, n_gof=50, seed=7)
+    b = fit_models(x, ("cauchy", "student-t"), n_bootstrap=200, n_gof=50, seed=7)
+    c = fit_models(x, ("cauchy", "student-t"), n_bootstrap=200, n_gof=50, seed=8)
     assert [f.to_dict() for f in a] == [f.to_dict() for f in b]
     assert a[0].params[0].boot_std != c[0].params[0].boot_std
 
@@ -90,7 +90,7 @@ def test_information_criteria() -> None:
 
 def test_bad_input() -> None:
     with pytest.raises(OptionError, match="too few"):
-        fit_model(np.array([1.0, 2.0]), "student_t")
+        fit_model(np.array([1.0, 2.0]), "student-t")
     with pytest.raises(OptionError, match="finite"):
         fit_model(np.array([1.0, np.nan, 2.0, 3.0]), "gauss")
     with pytest.raises(OptionError, match="unknown model"):

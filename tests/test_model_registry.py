@@ -83,10 +83,10 @@ def registered() -> Iterator[Model]:
 
 
 def test_builtin_registry() -> None:
-    assert model_names() == ("gauss", "student_t", "cauchy", "gauss+cauchy")
+    assert model_names() == ("gauss", "student-t", "cauchy", "gauss+cauchy")
     # which parameters are scales is declared, not guessed from the name: nu is positive but
     # no scale
-    assert get_model("student_t").scales == ("sigma",)
+    assert get_model("student-t").scales == ("sigma",)
     assert get_model("gauss+cauchy").scales == ("sigma", "gamma")
     for model in MODELS.values():
         assert "color" in model.style and model.label

@@ -91,3 +91,18 @@ def test_a_registered_pdf_backend_is_in_reweight_help() -> None:
         assert "builtin-copy" in _help("reweight")
     finally:
         unregister_backend("builtin-copy")
+
+
+def test_a_renamed_model_keeps_its_old_name_for_one_release() -> None:
+    from scaleuq.stats.models import get_model
+
+    with pytest.warns(FutureWarning, match="now called 'student-t'"):
+        assert get_model("student_t").name == "student-t"
+    result = CliRunner().invoke(
+        main, ["fit", "--model", "student_t", "--bootstrap", "0", "--gof", "0", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "'student_t' is deprecated, use 'student-t'" in result.stderr
+    import json
+
+    assert list(json.loads(result.stdout)["fits"]) == ["student-t"]

@@ -82,7 +82,7 @@ def test_fit_cli_json_keys() -> None:
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert set(payload["fits"]) == {"gauss", "student_t", "cauchy", "gauss+cauchy"}
+    assert set(payload["fits"]) == {"gauss", "student-t", "cauchy", "gauss+cauchy"}
     for f in payload["fits"].values():
         assert {"loglike", "aic", "bic", "gof_pvalue", "params"} <= f.keys()
         for p in f["params"].values():

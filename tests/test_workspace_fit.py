@@ -156,7 +156,7 @@ def test_coverage_toys_on_the_corpus() -> None:
     raw, cal = res.of("raw"), res.of("calibrated")
     assert raw.coverage_68 < 0.4  # tiny electroweak LO bands do not cover
     assert cal.coverage_68 > raw.coverage_68 + 0.2
-    assert res.truth_model in ("gauss", "student_t", "cauchy")
+    assert res.truth_model in ("gauss", "student-t", "cauchy")
     again = coverage_toys(n_toys=400, seed=1, n_calibration=60, out_of_sample=False)
     assert res.to_dict() == again.to_dict()  # same seed, same numbers
     json.dumps(res.to_dict())

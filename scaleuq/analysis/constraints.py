@@ -33,7 +33,7 @@ from scaleuq.choices import CONSTRAINTS
 from scaleuq.errors import OptionError
 
 #: The pull-distribution model (:data:`scaleuq.stats.models.MODELS`) behind each constraint.
-CONSTRAINT_MODELS = {"gauss": "gauss", "student-t": "student_t", "cauchy": "cauchy"}
+CONSTRAINT_MODELS = {"gauss": "gauss", "student-t": "student-t", "cauchy": "cauchy"}
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 
 

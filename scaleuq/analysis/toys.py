@@ -64,7 +64,7 @@ METHODS = ("raw", "calibrated", "gauss", "student-t", "cauchy", "student-t-toys"
 #: Methods whose thresholds come from pseudo-experiments of their constraint.
 TOY_METHODS = {"student-t-toys": "student-t", "cauchy-toys": "cauchy"}
 #: Truth models that can be drawn from (pull-distribution models).
-TRUTH_MODELS = ("best-aic", "gauss", "student_t", "cauchy")
+TRUTH_MODELS = ("best-aic", "gauss", "student-t", "cauchy")
 MU_MAX = 10.0
 Q68, Q95 = 1.0, 3.841458820694124
 
@@ -320,7 +320,7 @@ def coverage_toys(
     pulls = calibration.pulls
     fits = {
         m: fit_model(pulls, m, n_bootstrap=0, n_gof=0)
-        for m in (("gauss", "student_t", "cauchy") if truth_model == "best-aic" else (truth_model,))
+        for m in (("gauss", "student-t", "cauchy") if truth_model == "best-aic" else (truth_model,))
     }
     chosen = min(fits, key=lambda m: fits[m].aic)
     truth = fits[chosen].theta()

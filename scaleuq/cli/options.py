@@ -43,6 +43,7 @@ DEPRECATED: dict[str, str] = {
 #: Old choice values -> the one value (multi-word choices of the CLI are spelled with hyphens:
 #: ``final-state``, ``9-point``, ``unit-gauss``, ``student-t``).
 DEPRECATED_VALUES: dict[str, str] = {
+    "student_t": "student-t",
     "unit_gauss": "unit-gauss",
     "final_state": "final-state",
     "alphas_power": "alphas-power",

@@ -11,7 +11,7 @@ plot style), so adding a model touches this file only (or calls :func:`register_
 outside). The built-in models:
 
 ``gauss``         N(mu, sigma)
-``student_t``     Student-t with location mu, scale sigma and nu degrees of freedom
+``student-t``     Student-t with location mu, scale sigma and nu degrees of freedom
 ``cauchy``        Cauchy with location mu and half width gamma
 ``gauss+cauchy``  a Gaussian core N(mu, sigma) with weight f plus a Cauchy tail (mu, gamma)
                   with weight 1 - f: "Gaussian core plus heavy tail"
@@ -298,7 +298,7 @@ for _model in (
         closed_form=_gauss_ml,
     ),
     Model(
-        "student_t", "Student-$t$", ("mu", "sigma", "nu"), ("sigma", "nu"), (), _t_logpdf,
+        "student-t", "Student-$t$", ("mu", "sigma", "nu"), ("sigma", "nu"), (), _t_logpdf,
         lambda x, mu, s, nu: stats.t.cdf((x - mu) / s, nu),
         lambda rng, th, size: th["mu"] + th["sigma"] * rng.standard_t(th["nu"], size),
         _start_t, {"nu": (0.05, 1e4)}, scales=("sigma",), style={"color": "#de8f05", "ls": "-"},
@@ -318,3 +318,4 @@ for _model in (
 ):  # fmt: skip
     register_model(_model)
 del _model
+MODELS.alias("student_t", "student-t")  # the name until scaleuq 0.1

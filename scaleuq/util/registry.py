@@ -32,6 +32,12 @@ class Registry(Mapping[str, T], Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._entries: dict[str, T] = {}
+        self._aliases: dict[str, str] = {}
+
+    def alias(self, old: str, new: str) -> None:
+        """Accept the old name ``old`` for ``new`` in :meth:`get`, with a FutureWarning (a
+        renamed entry keeps working for one release)."""
+        self._aliases[old] = new
 
     def register(self, name: str, entry: T, *, replace: bool = False) -> T:
         """Add ``entry`` under ``name`` (returned, so that this works as a decorator helper).
@@ -57,6 +63,17 @@ class Registry(Mapping[str, T], Generic[T]):
             OptionError: no entry of that name (the message lists the known ones and the
                 closest match).
         """
+        if name in self._aliases and name not in self._entries:
+            import warnings
+
+            new = self._aliases[name]
+            warnings.warn(
+                f"the {self.kind} {name!r} is now called {new!r}; the old name goes in the next "
+                "release",
+                FutureWarning,
+                stacklevel=2,
+            )
+            name = new
         try:
             return self._entries[name]
         except (KeyError, TypeError):

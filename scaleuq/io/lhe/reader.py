@@ -398,76 +398,60 @@ _PY_EVENT = re.compile(rb"<event(?:[ \t\n][^>]*)?>")
 _PY_EVENT_TAG = re.compile(rb"<event[\s>]")
 #: one ``<wgt id='X'> value </wgt>`` (whole match, quote, id, value)
 _PY_WGT = re.compile(rb"(\s*<wgt\s+id\s*=\s*(['\"])([^'\"<>\s]*)\2\s*>\s*([^\s<]+)\s*</wgt>)")
-_PY_ODD = re.compile(rb"[\r\x0b\x0c]")
-#: a whole event as the block path reads it: its info line, what lies between it and its one
-#: ``<rwgt>`` block, that block's content and the rest up to ``</event>``
-_PY_WHOLE = re.compile(
-    rb"<event(?:[ \t\n][^>]*)?>\s*([^\n<]*)\n(.*?)<rwgt>(.*?)</rwgt>(.*?)</event>", re.S
-)
-_PY_WHOLE_NOWGT = re.compile(rb"<event(?:[ \t\n][^>]*)?>\s*([^\n<]*)\n(.*?)</event>", re.S)
+#: the info line of an event (the first non-blank line after its tag, before any other tag)
+_PY_INFO = re.compile(rb"<event(?:[ \t\n][^>]*)?>\s*([^\n<]*)\n")
+_PY_MARKS = re.compile(rb"<event|<rwgt>|</rwgt>|</event>")
+_PY_MARKS_NOWGT = re.compile(rb"<event|</event>")
+_PY_ID = re.compile(rb"""id=(['"])([^'"<>\s]*)\1>""")
+_PY_SEP = b"\n|\n"
 
 
 def _parse_python_block(
     text: bytes, n: int, ids: dict[bytes, int], k: int, weights: bool
 ) -> EventBlock | None:
-    """The common layout parsed with a few regular-expression passes over the whole block
-    instead of a loop over events: every event has its info line and (with ``weights``) one
-    ``<rwgt>`` block listing the same ids in the same order. None for anything else (the
-    per-event loop of :func:`_parse_python` decides then). The same tokens reach the same
-    ``float()`` as in that loop, so the arrays are the same bit for bit."""
-    if text.count(b"<event") != n:
-        return None
-    if weights:
-        if text.count(b"<rwgt>") != n or text.count(b"</rwgt>") != n:
-            return None
-        found = _PY_WHOLE.findall(text)
-    else:
-        found = _PY_WHOLE_NOWGT.findall(text)
-    # n matches, each holding one <event ...> (n in the block) and ending at the first
-    # </event> after it (n in the block): match i is event i, whatever lies between events
-    if len(found) != n:
-        return None
-    if weights:
-        lines, mids, contents, rests = zip(*found) if n else ((), (), (), ())
-        inner = b"\n".join(mids) + b"\n" + b"\n".join(rests)
-        if b"<event" in inner or b"</event>" in inner or b"<rwgt" in inner:
-            return None
-    else:
-        lines = tuple(m[0] for m in found) if n else ()
-        mids = tuple(m[1] for m in found)
-        if b"</event>" in b"\n".join(mids):
-            return None
-    if any(len(line.split()) != 6 for line in lines):
-        return None
+    """The common layout parsed with a few passes over the whole block (no loop over events):
+    every event is ``<event ...>``, its info line, (with ``weights``) one ``<rwgt>`` block of
+    ``<wgt id='X'> value </wgt>`` entries with the same ids in the same order, ``</event>``.
+    None for anything else: the per-event loop of :func:`_parse_python` decides then. The
+    tokens reaching ``float()`` are those of that loop, so the arrays are the same bit for
+    bit."""
+    marks = (_PY_MARKS if weights else _PY_MARKS_NOWGT).findall(text)
+    order = [b"<event", b"<rwgt>", b"</rwgt>", b"</event>"] if weights else [b"<event", b"</event>"]
+    if marks != order * n:
+        return None  # the tags of n events, in order, nothing of them between events
+    lines = _PY_INFO.findall(text)
+    if len(lines) != n or any(len(line.split()) != 6 for line in lines):
+        return None  # one per <event: line i is event i's
     info_tokens = b" ".join(lines).split()
     table = np.full((n, k), np.nan)
-    w_tokens: list[bytes] = []
+    columns: list[tuple[int, list[bytes]]] = []
     if weights and n:
-        # "<\n" between contents: no <wgt> match can hold or cross it
-        joined = b"<\n".join(contents)
-        matches = _PY_WGT.findall(joined)
-        covered = sum(map(len, (m[0] for m in matches)))
-        if covered != sum(len(c.rstrip()) for c in contents):
-            return None  # something else than <wgt> entries in a block
-        m = len(matches) // n
-        if len(matches) != m * n or any(c.count(b"<wgt") != m for c in contents):
+        contents = [seg.partition(b"</rwgt>")[0] for seg in text.split(b"<rwgt>")[1:]]
+        m = contents[0].count(b"<wgt")
+        period = 4 * m + 1  # <wgt, id='X'>, value, </wgt> per entry; "|" between events
+        tokens = _PY_SEP.join(contents).split()
+        if len(tokens) != period * n - 1 or tokens[period - 1 :: period] != [b"|"] * (n - 1):
             return None
-        names = tuple(x[2] for x in matches)
-        first = names[:m]
-        if names != first * n:
-            return None
-        cols = [ids.get(name, -1) for name in first]
-        if -1 in cols or len(set(cols)) != len(cols):
-            return None
-        w_tokens = [x[3] for x in matches]
+        for j in range(m):
+            name = _PY_ID.fullmatch(tokens[4 * j + 1])
+            col = ids.get(name.group(2), -1) if name else -1
+            if (
+                col < 0
+                or any(c == col for c, _ in columns)
+                or tokens[4 * j :: period] != [b"<wgt"] * n
+                or tokens[4 * j + 1 :: period] != [tokens[4 * j + 1]] * n
+                or tokens[4 * j + 3 :: period] != [b"</wgt>"] * n
+            ):
+                return None
+            columns.append((col, tokens[4 * j + 2 :: period]))
     try:
-        for tokens in (info_tokens, w_tokens):
-            joined_tokens = b" ".join(tokens)
-            if b"_" in joined_tokens or not joined_tokens.isascii():
+        for group in (info_tokens, *(values for _, values in columns)):
+            joined = b" ".join(group)
+            if b"_" in joined or b"<" in joined or not joined.isascii():
                 return None
         info = np.fromiter(map(float, info_tokens), float, len(info_tokens)).reshape(n, 6)
-        if w_tokens:
-            table[:, cols] = np.fromiter(map(float, w_tokens), float, len(w_tokens)).reshape(n, m)
+        for col, values in columns:
+            table[:, col] = np.fromiter(map(float, values), float, n)
     except ValueError:  # 1.0D+00 and the like: the kernel knows them
         return None
     return EventBlock(0, info, table, None)
@@ -481,7 +465,7 @@ def _parse_python(
     through ``float()``, which the kernel's conversion equals (correctly rounded), so both
     paths give the same arrays bit for bit (tests/test_lhe_engines.py checks the real files)."""
     text = buf[:cut] if cut < len(buf) else buf
-    if _PY_ODD.search(text):
+    if b"\r" in text or b"\x0b" in text or b"\x0c" in text:  # memchr: 30x a regex search
         return None
     if not particles:
         block = _parse_python_block(text, n, ids, k, weights)
