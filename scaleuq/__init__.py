@@ -153,6 +153,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ClosureResult": ("decorrelation.api", "ClosureResult"),
     "ToyResult": ("decorrelation.api", "ToyResult"),
     "decorrelation_generate": ("decorrelation.api", "decorrelation_generate"),
+    "GeneratedSamples": ("decorrelation.api", "GeneratedSamples"),
     "require_extras": ("decorrelation.api", "require_extras"),
     "stdout_to_stderr": ("util.quiet", "stdout_to_stderr"),
     # ---- end of the decorrelation entry points ----------------------------------------------

@@ -206,3 +206,114 @@ def test_one_header_limit_for_every_reader(tmp_path: Path, monkeypatch: pytest.M
     for call in (reader.read_header, EventStream, lambda p: read_lhe(p)):
         with pytest.raises(LHEError, match=r"no </init> in the first 1 MB"):
             call(path)
+
+
+def _blocks(path: Path) -> list[tuple[bytes, int, int, int]]:
+    with LHEStream(path) as stream:
+        header = parse_header(stream.header, path)
+        return header, list(stream.blocks())
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("path", REAL, ids=[p.name for p in REAL])
+def test_block_path_agrees_with_the_kernel_on_real_files(path: Path) -> None:
+    """The whole-block pass (the common layout, no loop over events) gives the kernel's arrays
+    bit for bit wherever it vouches for a block."""
+    from scaleuq.io.lhe.reader import _parse_python_block
+
+    if not path.is_file():
+        pytest.skip("../shared is not present")
+    header, blocks = _blocks(path)
+    table = {w.id.encode(): j for j, w in enumerate(header.weights)}
+    taken = 0
+    for text, cut, n, first in blocks:
+        for weights in (True, False):
+            k = len(header.weights) if weights else 0
+            fast = _parse_python_block(text[:cut], n, table if weights else {}, k, weights)
+            kn = parse_block(text, cut, n, first, header, path, weights=weights, engine="kernel")
+            if fast is not None:
+                taken += 1
+                assert same(fast.info, kn.info) and same(fast.weights, kn.weights)
+    if "3.5.8" in path.name:  # MadGraph's own layout: the block pass must take it
+        assert taken == 2 * len(blocks)
+
+
+def _parse_both(path: Path) -> list[object]:
+    results: list[object] = []
+    for engine in ("python", "kernel"):
+        try:
+            block = read_lhe(path, engine=engine, jobs=1)
+            results.append((block.info.tobytes(), block.weights.tobytes(), block.weights.shape))
+        except LHEError as exc:
+            results.append(str(exc))
+    return results
+
+
+ENTRY = "<wgt id='{i}'> {v} </wgt>\n"
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        # entries shifted between two events: a, b, a then b (the id sequence still repeats)
+        EVENT.replace("<wgt id='b'> {b} </wgt>\n", "<wgt id='b'> {b} </wgt>\n<wgt id='a'> 5 </wgt>\n"),
+        EVENT.replace("<rwgt>\n", "").replace("</rwgt>\n", ""),  # <wgt> outside <rwgt>
+        EVENT.replace("</rwgt>", "text</rwgt>"),  # something else in the block
+        EVENT.replace("<rwgt>\n<wgt id='a'> {a} </wgt>\n<wgt id='b'> {b} </wgt>\n</rwgt>\n", ""),
+        EVENT.replace("</rwgt>\n", "</rwgt>\n<rwgt>\n<wgt id='c'> 1 </wgt>\n</rwgt>\n"),
+        EVENT.replace("<wgt id='a'> {a} </wgt>\n<wgt id='b'> {b} </wgt>\n",
+                      "<wgt id='b'> {b} </wgt>\n<wgt id='a'> {a} </wgt>\n"),  # another order
+        EVENT.replace("<wgt id='a'>", "<wgt id = 'a'>"),  # spaces the regex allows
+        EVENT.replace("<wgt id='a'> {a} </wgt>", "<wgt id='a'>{a}</wgt>"),
+        EVENT.replace("</event>", "<event>\n</event>"),  # a nested tag
+        EVENT.replace(" 2 1 +1.5e+00", " 2 1 +1.5e+00 7"),  # 7 fields in the info line
+        EVENT.replace("<wgt id='b'> {b} </wgt>", "<wgt id='zz'> {b} </wgt>"),  # undeclared id
+        EVENT.replace("{a}", "1.0D+00"),
+        EVENT.replace("{a}", "1_0"),
+        EVENT.replace("{a}", "<1"),
+    ],
+)
+def test_block_path_declines_what_the_event_loop_decides(tmp_path: Path, second: str) -> None:
+    """Each layout is either taken by the block pass with the kernel's arrays or handed to the
+    per-event loop (and from there to the kernel): both engines end with the same arrays, or
+    the same message."""
+    from scaleuq.io.lhe.reader import _parse_python_block
+
+    events = [EVENT.format(a=1.5, b=2.5), second.format(a=3.5, b=4.5), EVENT.format(a=5, b=6)]
+    path = _file(tmp_path, events)
+    py, kn = _parse_both(path)
+    assert py == kn
+    header, blocks = _blocks(path)
+    table = {w.id.encode(): j for j, w in enumerate(header.weights)}
+    ((text, cut, n, _),) = blocks
+    fast = _parse_python_block(text[:cut], n, table, len(table), True)
+    if fast is not None:
+        assert isinstance(kn, tuple) and fast.weights.tobytes() == kn[1]
+
+
+def test_block_path_takes_the_common_layout(tmp_path: Path) -> None:
+    from scaleuq.io.lhe.reader import _parse_python_block
+
+    path = _file(tmp_path, [EVENT.format(a=i + 0.5, b=-i) for i in range(50)])
+    header, ((text, cut, n, _),) = _blocks(path)
+    table = {w.id.encode(): j for j, w in enumerate(header.weights)}
+    fast = _parse_python_block(text[:cut], n, table, 2, True)
+    assert fast is not None
+    np.testing.assert_array_equal(fast.weights, [[i + 0.5, -i] for i in range(50)])
+    assert _parse_python_block(text[:cut], n - 1, table, 2, True) is None  # a count that lies
+
+
+def test_engine_threshold_depends_on_the_declared_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaleuq.io.lhe import reader
+
+    path = _file(tmp_path, [EVENT.format(a=1, b=2)])
+    size = path.stat().st_size
+    monkeypatch.setattr(reader, "SMALL_BYTES", size)  # this file is "big" ...
+    monkeypatch.setattr(reader, "SMALL_BYTES_FEW", size + 1)  # ... unless its weights are few
+    if reader._KERNEL_READY.is_set():
+        monkeypatch.setattr(reader, "_KERNEL_READY", __import__("threading").Event())
+    assert choose_engine(path) == "kernel"
+    assert choose_engine(path, weights=reader.FEW_WEIGHTS) == "python"
+    assert choose_engine(path, weights=reader.FEW_WEIGHTS + 1) == "kernel"

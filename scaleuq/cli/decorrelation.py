@@ -16,7 +16,16 @@ from typing import Any
 import click
 
 from scaleuq.cli._common import emit, exit_on_failures, handle_errors, meta
-from scaleuq.cli.options import RegistryList
+from scaleuq.cli.options import (
+    RegistryList,
+    bootstrap_option,
+    format_option,
+    jobs_option,
+    output_dir_option,
+    output_option,
+    scheduler_option,
+    seed_option,
+)
 
 
 def _quiet() -> bool:
@@ -28,14 +37,6 @@ def _say(message: str) -> None:
     """A progress or information line on stderr, unless --quiet."""
     if not _quiet():
         click.echo(message, err=True)
-
-
-def _processes(jobs: int, workers: int | None) -> int | None:
-    """Generation processes: --jobs (0 = every core), or the deprecated --workers."""
-    if workers is not None:
-        click.echo("scaleuq: warning: --workers is deprecated, use --jobs", err=True)
-        return workers
-    return None if jobs == 0 else jobs
 
 
 @click.group()
@@ -63,28 +64,6 @@ def _bar_progress(label: str) -> Callable[[str, int, int], None] | None:
     return progress
 
 
-_WORKERS = click.option(
-    "--workers", type=click.IntRange(1), hidden=True, help="Deprecated spelling of --jobs."
-)
-#: --jobs and --scheduler with the meaning and default of :mod:`scaleuq.cli.options`, for
-#: the generation's chunks.
-jobs_option = click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Generation processes at once (chunks of 1,000 events); 0 = every core.",
-)
-scheduler_option = click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    default=None,
-    help="Generate one chunk of 1,000 events per task on this Dask scheduler "
-    '(tcp://host:8786; pip install "scaleuq[dask]"; the workers need scaleuq[mc]).',
-)
-
-
 @decorrelation.command("generate")
 @click.option(
     "--events",
@@ -93,20 +72,14 @@ scheduler_option = click.option(
     show_default=True,
     help="Generated events per process (before selection); W+jets gets 4x.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--output-dir", "-d", type=click.Path(file_okay=False), default="samples", show_default=True
-)
+@seed_option
+@output_dir_option("samples", help="Folder of the generated samples.")
 @jobs_option
 @scheduler_option
-@_WORKERS
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option(("table", "json"))
 @handle_errors
 def decorrelation_generate(
-    events: int, seed: int, output_dir: str, jobs: int, scheduler: str | None,
-    workers: int | None, fmt: str,
+    events: int, seed: int, output_dir: str, jobs: int | None, scheduler: str | None, fmt: str,
 ) -> None:  # fmt: skip
     """Generate t-channel single top and W+jets with Pythia 8 (reused when already on disk).
 
@@ -114,22 +87,15 @@ def decorrelation_generate(
     processes, or one task per chunk on a Dask cluster (--scheduler), give the same samples as
     one process.
     """
-    from scaleuq.decorrelation.api import decorrelation_generate as generate
+    from scaleuq.decorrelation import api
     from scaleuq.util.quiet import stdout_to_stderr
 
     with stdout_to_stderr():
-        signal, background, paths = generate(
-            events, seed=seed, directory=output_dir, workers=_processes(jobs, workers),
+        generated = api.decorrelation_generate(
+            events, seed=seed, directory=output_dir, workers=jobs,
             scheduler=scheduler, progress=_bar_progress("generating"),
         )  # fmt: skip
-    summary = []
-    for sample, path in zip((signal, background), paths, strict=True):
-        m = sample.meta
-        summary.append(
-            {"path": str(path), "process": m["process"], "n_selected": len(sample),
-             "n_generated": m["n_generated"], "sigma_pb": m["sigma_pb"],
-             "sigma_err_pb": m["sigma_err_pb"], "seconds": m.get("seconds")}
-        )  # fmt: skip
+    summary = generated.to_dict()["samples"]
     if fmt == "json":
         from scaleuq.report.render import dumps
 
@@ -158,8 +124,8 @@ def decorrelation_generate(
     "--medium",
     "size",
     flag_value="medium",
-    help="The full settings on 30k + 120k generated events (about 40 min of generation on 2 "
-    "cores, then about 20 min).",
+    help="30k + 120k generated events, the full networks, 5 trainings per row, the smallest and "
+    "largest lambda of each scan (about 40 min of generation on 2 busy cores, then about 20 min).",
 )
 @click.option(
     "--full",
@@ -193,7 +159,7 @@ def decorrelation_generate(
     type=click.Path(exists=True, dir_okay=False),
     help="A real NLO background sample: the distance and pull to it are reported as 'nlo'.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@seed_option
 @click.option(
     "--samples-dir",
     type=click.Path(file_okay=False),
@@ -211,26 +177,18 @@ def decorrelation_generate(
 )
 @jobs_option
 @scheduler_option
-@_WORKERS
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the table/JSON here.")
-@click.option(
-    "--output-dir",
-    "-d",
-    type=click.Path(file_okay=False),
-    help="Write the figure decorrelation_<size>.{png,pdf,json} here (nothing is drawn without it).",
-)
-@click.option(
-    "--figure-dir", type=click.Path(file_okay=False), help="Alias of --output-dir for the figure."
+@format_option(("table", "json"))
+@output_option("Write the table/JSON here (atomically) instead of stdout.")
+@output_dir_option(
+    help="Write the figure decorrelation_<size>.{png,pdf,json} here (nothing is drawn without "
+    "it; the old --figure-dir)."
 )
 @handle_errors
 def decorrelation_run(
     size: str, methods: tuple[str, ...], signal_path: str | None, background_path: str | None,
     nlo_path: str | None, seed: int, samples_dir: str | None, device: str, threads: int,
-    jobs: int, scheduler: str | None, workers: int | None, fmt: str, output: str | None,
-    output_dir: str | None, figure_dir: str | None,
+    jobs: int | None, scheduler: str | None, fmt: str, output: str | None,
+    output_dir: str | None,
 ) -> None:  # fmt: skip
     """Train each method (and strength lambda): LO scale band, distance to higher order, and the
     profile-likelihood verdict (sigma_mu and the pull on higher-order data).
@@ -245,9 +203,9 @@ def decorrelation_run(
     from scaleuq.decorrelation.study import SIZES, expected_seconds, sample_path
     from scaleuq.util.quiet import stdout_to_stderr
 
-    figures = figure_dir or output_dir
+    figures = output_dir
     cache = samples_dir or (str(Path(output_dir) / "samples") if output_dir else "samples")
-    processes = _processes(jobs, workers)
+    processes = jobs
     if size in SIZES:
         from scaleuq.decorrelation.generate import GenConfig
 
@@ -304,27 +262,11 @@ def decorrelation_run(
 
 @decorrelation.command("from-lhe")
 @click.argument("files", nargs=-1, required=True, type=str)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="The sample (.npz). Without -o the last argument is the output (the old two-argument form).",
-)
+@output_option("The sample (.npz). Without -o the last argument is the output (the old two-argument form).")
 @click.option("--btag-eff", type=click.FloatRange(0, 1), default=0.7, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(1),
-    default=None,
-    help="Files read at once [default: all cores].",
-)
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDRESS",
-    help='Read one file per task on this Dask scheduler (tcp://host:8786; pip install "scaleuq[dask]").',
-)
+@seed_option
+@jobs_option
+@scheduler_option
 @handle_errors
 def decorrelation_from_lhe(
     files: tuple[str, ...],
@@ -375,18 +317,16 @@ def decorrelation_from_lhe(
 @decorrelation.command("closure")
 @click.option("--events", type=click.IntRange(100), default=20000, show_default=True)
 @click.option("--process", type=click.Choice(["wjets", "single_top"]), multiple=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@seed_option
+@format_option(("table", "json"))
 @handle_errors
 def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt: str) -> None:
     """Scale weights vs samples regenerated at the varied scales (hard process only)."""
-    from scaleuq.decorrelation.api import decorrelation_closure as closure
+    from scaleuq.decorrelation import api
     from scaleuq.util.quiet import stdout_to_stderr
 
     with stdout_to_stderr():
-        result = closure(process or ("wjets", "single_top"), n_events=events, seed=seed)
+        result = api.decorrelation_closure(process or ("wjets", "single_top"), n_events=events, seed=seed)
     if fmt == "json":
         from scaleuq.report.render import dumps
 
@@ -404,14 +344,8 @@ def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt:
 
 @decorrelation.command("toy")
 @click.option("--events", type=click.IntRange(1000), default=20000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--bootstrap-trials",
-    type=click.IntRange(0),
-    default=0,
-    show_default=True,
-    help="Also check the bootstrap errors on this many independent samples.",
-)
+@seed_option
+@bootstrap_option(0, help="Also check the bootstrap errors on this many independent samples.")
 @click.option(
     "--threads",
     type=click.IntRange(1),
@@ -419,19 +353,19 @@ def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt:
     show_default=True,
     help="torch intra-op threads.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option(("table", "json"))
 @handle_errors
 def decorrelation_toy(
-    events: int, seed: int, bootstrap_trials: int, threads: int, fmt: str
+    events: int, seed: int, n_bootstrap: int, threads: int, fmt: str
 ) -> None:
     """The analytic Gaussian toy: trained band and distance against the closed form."""
-    from scaleuq.decorrelation.api import decorrelation_toy as toy
+    from scaleuq.decorrelation import api
     from scaleuq.util.quiet import stdout_to_stderr
 
     with stdout_to_stderr():
-        result = toy(events, seed=seed, threads=threads, bootstrap_trials=bootstrap_trials)
+        result = api.decorrelation_toy(
+            events, seed=seed, threads=threads, bootstrap_trials=n_bootstrap
+        )
     if fmt == "json":
         from scaleuq.report.render import dumps
 

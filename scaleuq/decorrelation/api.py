@@ -17,6 +17,7 @@ from typing import Any
 
 from scaleuq.errors import MissingDependencyError, OptionError
 
+from .samples import Sample
 from .study import (
     DEFAULT_METHODS,
     SIZES,
@@ -30,7 +31,7 @@ from .study import (
 from .toy import BootstrapCheck, ToyRow, bootstrap_check, run_toy
 
 __all__ = [
-    "ClosureResult", "DecorrelationRun", "ToyResult", "decorrelation_closure",
+    "ClosureResult", "DecorrelationRun", "GeneratedSamples", "ToyResult", "decorrelation_closure",
     "decorrelation_generate", "decorrelation_toy", "require_extras", "run_decorrelation",
 ]  # fmt: skip
 
@@ -258,6 +259,32 @@ def decorrelation_toy(
     return ToyResult(rows, check, n_events, seed)
 
 
+@dataclass(frozen=True)
+class GeneratedSamples:
+    """The study's samples as generated (or reused from the cache).
+
+    Attributes:
+        signal, background: the samples (:class:`.samples.Sample`).
+        paths: their cache files (signal, background), as built from ``directory``.
+    """
+
+    signal: Sample
+    background: Sample
+    paths: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary: per sample its path, process, selected and generated events,
+        cross section and generation time."""
+        return {
+            "samples": [
+                {"path": path, "process": s.meta["process"], "n_selected": len(s),
+                 "n_generated": s.meta["n_generated"], "sigma_pb": s.meta["sigma_pb"],
+                 "sigma_err_pb": s.meta["sigma_err_pb"], "seconds": s.meta.get("seconds")}
+                for s, path in zip((self.signal, self.background), self.paths, strict=True)
+            ]
+        }  # fmt: skip
+
+
 def decorrelation_generate(
     n_events: int,
     *,
@@ -266,18 +293,19 @@ def decorrelation_generate(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-) -> tuple[Any, Any, list[Path]]:
+) -> GeneratedSamples:
     """Generate (or reuse) the study's samples: ``n_events`` single top and ``4 n_events``
     W+jets (:func:`.study.generate_samples`), in ``workers`` processes or on the Dask cluster
     at ``scheduler``; the samples do not depend on either (chunks with fixed seeds).
 
     Returns:
-        (signal, background, their cache paths).
+        the samples and their cache paths.
     """
     if workers is not None and workers < 1:
         raise OptionError(f"workers must be at least 1, got {workers}")
     require_extras(GENERATION, "event generation")
-    return generate_samples(
+    signal, background, paths = generate_samples(
         n_events, 4 * n_events, seed=seed, directory=directory, progress=progress,
         workers=workers, scheduler=scheduler,
     )  # fmt: skip
+    return GeneratedSamples(signal, background, tuple(str(p) for p in paths))

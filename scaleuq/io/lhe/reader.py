@@ -19,8 +19,9 @@ follows the last event and the truncation messages) serves :func:`iter_blocks` (
 ``decorrelation from-lhe``, ``export pyhf --lhe``), :func:`read_header` and ``reweight``; gzip is
 recognised in one place, :func:`is_gzip`.
 
-Start-up: a file of less than :data:`SMALL_BYTES` of text is parsed in Python
-(:func:`parse_block`: regular expressions and ``float()``, the kernel's numbers bit for bit), so
+Start-up: a file of less than :data:`SMALL_BYTES` of text (:data:`SMALL_BYTES_FEW` with few
+weights) is parsed in Python (:func:`parse_block`: whole-block regular-expression passes for the
+common layout, else a loop over events; ``float()``, the kernel's numbers bit for bit), so
 a small file never imports numba; a block the Python path cannot vouch for (an unusual layout or
 any error) goes to the compiled kernel, which gives the same numbers and the error messages.
 ``SCALEUQ_LHE_ENGINE=kernel|python|auto`` (or ``engine=``) forces a path.
@@ -76,7 +77,14 @@ _END = b"</event>"
 GZIP_MAGIC = b"\x1f\x8b"
 #: files with less text than this (decompressed; gzip counted as 5x its size) are parsed in
 #: Python, without importing numba (see the module docstring and benchmarks/bench_startup.py)
-SMALL_BYTES = 12 * 2**20
+#: below this much text (gzip: 5x its size) a file is parsed in Python, so numba is never
+#: loaded: the Python path costs about 1 s less start-up and 6x more per byte with 145 weights
+#: per event (break-even near 40 MB), 2.5x more with 9 weights (break-even near 140 MB;
+#: ``benchmarks/README.md``, issue 21)
+SMALL_BYTES = 32 * 2**20
+#: the same for files whose header declares at most :data:`FEW_WEIGHTS` weights
+SMALL_BYTES_FEW = 96 * 2**20
+FEW_WEIGHTS = 32
 ENGINES = ("auto", "kernel", "python")
 
 
@@ -376,10 +384,13 @@ def _kernel() -> object:
     return kernel
 
 
-def choose_engine(path: str | os.PathLike[str] | None, engine: str | None = None) -> str:
+def choose_engine(
+    path: str | os.PathLike[str] | None, engine: str | None = None, weights: int | None = None
+) -> str:
     """``kernel`` or ``python`` for a file: ``engine`` (or ``$SCALEUQ_LHE_ENGINE``) when it
     names one; else the kernel when it is already loaded in this process or the file holds
-    :data:`SMALL_BYTES` of text or more (gzip counted as 5x), Python below."""
+    :data:`SMALL_BYTES` of text or more (gzip counted as 5x; :data:`SMALL_BYTES_FEW` when the
+    header declares at most :data:`FEW_WEIGHTS` ``weights``), Python below."""
     engine = engine or os.environ.get("SCALEUQ_LHE_ENGINE") or "auto"
     if engine not in ENGINES:
         raise LHEError(f"unknown LHE engine '{engine}'; choose one of {', '.join(ENGINES)}")
@@ -391,7 +402,8 @@ def choose_engine(path: str | os.PathLike[str] | None, engine: str | None = None
         size = os.stat(path).st_size * (5 if is_gzip(path) else 1)
     except OSError:
         return "kernel"
-    return "python" if size < SMALL_BYTES else "kernel"
+    limit = SMALL_BYTES_FEW if weights is not None and weights <= FEW_WEIGHTS else SMALL_BYTES
+    return "python" if size < limit else "kernel"
 
 
 _PY_EVENT = re.compile(rb"<event(?:[ \t\n][^>]*)?>")
@@ -869,6 +881,8 @@ def iter_blocks(
     except BaseException:
         stream.close()
         raise
+    if mode != "kernel" or (engine is None and path.is_file()):  # now that the weights are known
+        mode = choose_engine(path, engine, weights=len(header.weights))
     for message in header.warnings:
         log.warning(message)
     ids = _id_table(header)
