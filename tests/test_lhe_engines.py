@@ -317,3 +317,35 @@ def test_engine_threshold_depends_on_the_declared_weights(
     assert choose_engine(path) == "kernel"
     assert choose_engine(path, weights=reader.FEW_WEIGHTS) == "python"
     assert choose_engine(path, weights=reader.FEW_WEIGHTS + 1) == "kernel"
+
+
+@pytest.mark.parametrize("sizes", [(1, 9), (7, 8), (3, 40), (200, 900)])
+def test_event_counts_from_the_reader_thread_cross_any_piece_boundary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, int]
+) -> None:
+    """``</event>`` is counted piece by piece in the reader thread plus across the joins;
+    pieces cut anywhere (inside the tag, shorter than it) give the counts of the joined text."""
+    from scaleuq.io.lhe import reader
+
+    path = _file(tmp_path, [EVENT.format(a=i, b=-i) for i in range(300)])
+    rng = np.random.default_rng(sizes[0])
+    original = reader._Source.piece
+
+    def small_pieces(self: object) -> bytes:
+        buf = getattr(self, "_test_buf", b"")
+        if not buf:
+            buf = original(self)
+            if not buf:
+                return b""
+        cut = int(rng.integers(sizes[0], sizes[1] + 1))
+        self._test_buf = buf[cut:]  # type: ignore[attr-defined]
+        return buf[:cut]
+
+    monkeypatch.setattr(reader._Source, "piece", small_pieces)
+    with LHEStream(path, block_bytes=1500) as stream:
+        blocks = list(stream.blocks())
+    assert len(blocks) > 20
+    for text, cut, n, _ in blocks:
+        assert n == text[:cut].count(b"</event>")
+    assert sum(b[2] for b in blocks) == 300
+    assert read_lhe(path, engine="kernel").n_events == 300

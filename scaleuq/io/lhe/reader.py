@@ -774,10 +774,11 @@ class LHEStream:
         """Compressed bytes consumed so far."""
         return self._source.tell()
 
-    def _pieces(self) -> Iterator[bytes]:
-        """Decompressed pieces, read one ahead in a thread (zlib/isal release the GIL, so
-        decompression overlaps parsing); at most three wait in the queue."""
-        queue: Queue[bytes | BaseException] = Queue(maxsize=3)
+    def _pieces(self) -> Iterator[tuple[bytes, int]]:
+        """Decompressed pieces and their number of ``</event>``, read and counted one ahead in a
+        thread (zlib/isal and ``bytes.count`` release the GIL or run outside the parser's
+        thread, so both overlap parsing); at most three wait in the queue."""
+        queue: Queue[tuple[bytes, int] | BaseException] = Queue(maxsize=3)
         stop = threading.Event()
         source = self._source
 
@@ -785,7 +786,7 @@ class LHEStream:
             try:
                 while not stop.is_set():
                     data = source.piece()
-                    queue.put(data)
+                    queue.put((data, data.count(_END)))
                     if not data:
                         return
             except BaseException as exc:  # handed to the consumer
@@ -798,7 +799,7 @@ class LHEStream:
                 item = queue.get()
                 if isinstance(item, BaseException):
                     raise item
-                if not item:
+                if not item[0]:
                     return
                 yield item
         finally:
@@ -814,15 +815,25 @@ class LHEStream:
         pending = [self._rest]
         self._rest = b""
         size = len(pending[0])
+        # </event> in pending: counted piece by piece in the reader thread, plus those across
+        # the joins (pieces shorter than a tag: counted again here)
+        ends = pending[0].count(_END)
+        width = len(_END) - 1
+        tail = pending[0][-width:]  # the last bytes of pending: a </event> may start there
         source_pieces = self._pieces()
         block_bytes = self.block_bytes
         while True:
             try:
-                piece = next(source_pieces, b"")
+                piece, count = next(source_pieces, (b"", 0))
             except _READ_ERRORS as exc:
                 counted = self.n_events + b"".join(pending).count(_END)
                 raise _read_failed(exc, self.path, counted) from None
             if piece:
+                if ends >= 0 and len(piece) >= width:
+                    ends += count + (tail + piece[:width]).count(_END)
+                    tail = piece[-width:]
+                else:  # a piece shorter than the tag: count the block here
+                    ends = -1
                 pending.append(piece)
                 size += len(piece)
                 if size < block_bytes:
@@ -831,13 +842,14 @@ class LHEStream:
             cut = text.rfind(_END)
             if cut >= 0:
                 cut += len(_END)
-                n = text.count(_END, 0, cut)
+                n = ends if ends >= 0 else text.count(_END, 0, cut)
                 first = self.n_events + 1
                 self.n_events += n
                 yield text, cut, n, first
                 if self.progress is not None:
                     self.progress(self._source.tell())
                 pending = [text[cut:]]
+                ends, tail = 0, pending[0][-width:]  # </event> has no border: none across cut
             else:
                 pending = [text]
             size = len(pending[0])
