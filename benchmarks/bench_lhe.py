@@ -194,6 +194,12 @@ def main() -> None:
     parser.add_argument("--only-whole", action="store_true", help="only the whole-process figures")
     parser.add_argument("--cores", type=int, nargs="+", default=[1, 2, 0], help="0: all")
     parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also time the whole processes with another scaleuq tree on PYTHONPATH (e.g. a "
+        "`git archive HEAD` copy: the code before a change)",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="REV",
         help="also time scaleuq/io/lhe/reader.py as of this git revision (e.g. 8fd7124, the "
@@ -227,9 +233,9 @@ def main() -> None:
                         tile_real(name, n)
                     bench_file(name, n, k, kind, args)
                     name.unlink()
-        bench_whole_9(Path(tmp), args.whole_events)
+        bench_whole_9(Path(tmp), args.whole_events, args.before)
         if REAL.is_file():
-            bench_ingest(Path(tmp), args.ingest_events)
+            bench_ingest(Path(tmp), args.ingest_events, args.before)
     print(f"load after: {uptime()}")
 
 
@@ -286,26 +292,37 @@ print(len(info), weights.sum(axis=0)[:3])
 """
 
 
-def bench_whole_9(tmp: Path, n: int) -> None:
+def before_cmd(before: str | None) -> list[str]:
+    """`python -m scaleuq` of another tree (None: none)."""
+    return ["env", f"PYTHONPATH={before}", sys.executable, "-m", "scaleuq"] if before else []
+
+
+def bench_whole_9(tmp: Path, n: int, before: str | None = None) -> None:
     """Whole processes on a 9-weight gzipped file: `scaleuq ingest lhe` against a pylhe script
-    reading the same events (event info and weights) into arrays, interleaved, 3 pairs."""
+    reading the same events (event info and weights) into arrays, interleaved, 3 pairs (and the
+    code of ``before``, when given)."""
     from scaleuq.io.synthetic import write_synthetic_lhe
 
     path = write_synthetic_lhe(tmp / f"w9_{n}.lhe.gz", n, seed=1)
     print(f"\n== whole process, 9 weights, {n} events, gzip: {path.stat().st_size / 1e6:.0f} MB ==")
-    ours, theirs = [], []
+    ours, theirs, old = [], [], []
     for _ in range(3):
         ours.append(timed([sys.executable, "-m", "scaleuq", "ingest", "lhe", str(path)]))
         theirs.append(timed([sys.executable, "-c", PYLHE_WHOLE, str(path)]))
+        if before:
+            old.append(timed([*before_cmd(before), "ingest", "lhe", str(path)]))
     ours.sort(key=lambda r: r["seconds"])
     theirs.sort(key=lambda r: r["seconds"])
     o, t = ours[1], theirs[1]
     print(f"{'task':44s} {'wall s':>8s} {'cpu s':>8s} {'x scaleuq':>9s}")
     print(f"{'scaleuq ingest lhe (process, median of 3)':44s} {o['seconds']:8.2f} {o['cpu']:8.2f} {1:9.2f}")
     print(f"{'pylhe script (process, median of 3)':44s} {t['seconds']:8.2f} {t['cpu']:8.2f} {t['seconds'] / o['seconds']:9.2f}")
+    if old:
+        b = sorted(old, key=lambda r: r["seconds"])[1]
+        print(f"{'--before tree ingest lhe (median of 3)':44s} {b['seconds']:8.2f} {b['cpu']:8.2f} {b['seconds'] / o['seconds']:9.2f}")
 
 
-def bench_ingest(tmp: Path, n: int) -> None:
+def bench_ingest(tmp: Path, n: int, before: str | None = None) -> None:
     """The whole `scaleuq ingest lhe` process on a 145-weight gzipped file, and 4 such files."""
     path = tile_real(tmp / "ingest.lhe.gz", n)
     print(
@@ -322,6 +339,11 @@ def bench_ingest(tmp: Path, n: int) -> None:
         print(
             f"{f'scaleuq ingest lhe --jobs {cores} (process)':44s} {r['seconds']:8.2f} {r['cpu']:8.2f} {r['seconds'] / limit['seconds']:8.2f}"
         )
+        if before:
+            r = timed([*before_cmd(before), "ingest", "lhe", str(path), "--jobs", str(cores)])
+            print(
+                f"{f'  --before tree, --jobs {cores}':44s} {r['seconds']:8.2f} {r['cpu']:8.2f} {r['seconds'] / limit['seconds']:8.2f}"
+            )
     startup = timed([*exe, "--help"])
     print(
         f"{'  of which `scaleuq --help` start-up':44s} {startup['seconds']:8.2f} {startup['cpu']:8.2f}"

@@ -75,7 +75,6 @@ _LAZY: dict[str, tuple[str, str]] = {
     "scale_weights": ("io.lhe", "scale_weights"),
     "ScaleWeights": ("io.lhe", "ScaleWeights"),
     "LHEStream": ("io.lhe", "LHEStream"),
-    "iter_blocks": ("io.lhe", "iter_blocks"),
     "read_hwu": ("io.hwu", "read_hwu"),
     "Histogram": ("io.hwu", "Histogram"),
     # pulls

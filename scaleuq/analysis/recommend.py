@@ -28,6 +28,7 @@ import numpy as np
 
 from scaleuq.choices import FACTOR_KINDS
 from scaleuq.errors import OptionError
+from scaleuq.util.jsonio import FieldsDict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -313,7 +314,7 @@ def calibrate_corpus(
 
 
 @dataclass(frozen=True)
-class Band:
+class Band(FieldsDict):
     """An asymmetric relative band: up and down as positive fractions (None: not available)."""
 
     up: float | None
@@ -327,10 +328,6 @@ class Band:
             None if self.up is None else self.up * factor,
             None if self.down is None else min(self.down * down, MAX_DOWN),
         )
-
-    def to_dict(self) -> dict[str, float | None]:
-        """JSON-safe representation."""
-        return {"up": self.up, "down": self.down}
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ NLO sample): |eps_HO / eps_0 - 1|. Ratio: distance / band.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
+
+from scaleuq.util.jsonio import FieldsDict
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -46,7 +47,7 @@ def efficiency(scores: np.ndarray, weights: np.ndarray, cut: float) -> np.ndarra
 
 
 @dataclass(frozen=True)
-class WorkingPoint:
+class WorkingPoint(FieldsDict):
     """Band and distance at one working point.
 
     Attributes:
@@ -76,10 +77,6 @@ class WorkingPoint:
     bkg_eff_variations: list[float]
     bkg_band_err: float = 0.0
     bkg_distance_err: dict[str, float] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 def working_point(

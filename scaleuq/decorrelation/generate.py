@@ -34,13 +34,14 @@ import logging
 import math
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 
 from scaleuq.errors import ClusterError, MissingDependencyError
+from scaleuq.util.jsonio import FieldsDict
 
 from .scales import SCALE_POINTS, ScaleReweighter
 
@@ -67,7 +68,7 @@ RADIATION = ("isrfsrlo", "isrfsrhi")
 
 
 @dataclass(frozen=True)
-class GenConfig:
+class GenConfig(FieldsDict):
     """Generator settings (part of a sample's cache key).
 
     Attributes:
@@ -84,10 +85,6 @@ class GenConfig:
     hard_only: bool = False
     renorm_mult: float = 1.0
     factor_mult: float = 1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 def _pythia(process: str, seed: int, cfg: GenConfig) -> Any:

@@ -23,6 +23,7 @@ import numpy as np
 
 from scaleuq._version import __version__
 from scaleuq.errors import OptionError
+from scaleuq.util.jsonio import FieldsDict
 
 from .evaluate import efficiency, roc_auc, working_point
 from .methods import get_method
@@ -37,7 +38,7 @@ DEFAULT_METHODS = ("baseline", "adversarial", "disco", "aware")
 
 
 @dataclass(frozen=True)
-class StudyConfig:
+class StudyConfig(FieldsDict):
     """Sizes and settings of a study.
 
     Attributes:
@@ -75,10 +76,6 @@ class StudyConfig:
     n_boot: int = 200
     nugrid_methods: tuple[str, ...] = ("baseline",)
     signal_rate_check: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 QUICK = StudyConfig(
@@ -207,7 +204,7 @@ def generate_samples(
 
 
 @dataclass(frozen=True)
-class MethodRow:
+class MethodRow(FieldsDict):
     """Results of one method at one lambda: means over the repeated trainings, ``*_std`` their
     standard deviation, ``*_err`` the bootstrap error of the evaluation sample (mean over the
     trainings).
@@ -274,10 +271,6 @@ class MethodRow:
     span_hi: dict[str, list[float]] = field(default_factory=dict)
     diagnostics: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from scaleuq.errors import MissingDependencyError
+from scaleuq.util.jsonio import FieldsDict
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def torch_threads(threads: int) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(FieldsDict):
     """Training settings.
 
     Attributes:
@@ -80,10 +81,6 @@ class TrainConfig:
     joint_lr_factor: float = 0.2
     device: str = "cpu"
     threads: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -62,12 +62,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from scaleuq.errors import MissingDependencyError
+from scaleuq.util.jsonio import FieldsDict
 
 from .aware import weights_at
 from .evaluate import weighted_quantile
@@ -81,7 +82,7 @@ SCALE_NUISANCES = ("signal_scale_shape", "background_scale_rate", "background_sc
 
 
 @dataclass(frozen=True)
-class VerdictConfig:
+class VerdictConfig(FieldsDict):
     """Settings of the profile-likelihood verdict.
 
     Attributes:
@@ -107,10 +108,6 @@ class VerdictConfig:
     mc_stat: bool = True
     signal_rate_in_nu: bool = False
     nu_refine: int = 41
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -139,7 +136,7 @@ class Reference:
 
 
 @dataclass(frozen=True)
-class FitVerdict:
+class FitVerdict(FieldsDict):
     """The verdict of one trained classifier.
 
     Attributes:
@@ -167,10 +164,6 @@ class FitVerdict:
     n_bins: int
     failed: tuple[str, ...] = ()
     span: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 def _pyhf() -> Any:

@@ -20,6 +20,7 @@ import numpy as np
 from scipy import special, stats
 
 from scaleuq.errors import OptionError
+from scaleuq.util.jsonio import FieldsDict
 
 THRESHOLDS = (1.0, 2.0, 3.0)
 CL = 0.682689492137086  # central probability of a unit Gaussian within 1 sigma
@@ -41,7 +42,7 @@ def clopper_pearson(k: np.ndarray, n: np.ndarray, cl: float = CL) -> tuple[np.nd
 
 
 @dataclass(frozen=True)
-class CoverageRow:
+class CoverageRow(FieldsDict):
     """Coverage of one group of processes at one threshold.
 
     Attributes:
@@ -62,10 +63,6 @@ class CoverageRow:
     low: float | None
     high: float | None
     gaussian: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 def coverage_table(
@@ -108,7 +105,7 @@ def coverage_table(
 
 
 @dataclass(frozen=True)
-class Calibration:
+class Calibration(FieldsDict):
     """Inflation factor of the LO bands needed to cover a target fraction of processes.
 
     Attributes:
@@ -125,10 +122,6 @@ class Calibration:
     high: float
     n: int
     n_bootstrap: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 def calibrate(
@@ -204,7 +197,7 @@ def coverage_curve(
 
 
 @dataclass(frozen=True)
-class OutOfSample:
+class OutOfSample(FieldsDict):
     """In-sample and out-of-sample (leave-one-out) coverage of a calibration factor.
 
     In-sample, the factor s = quantile_p(|t|) covers about p of the very pulls it was computed
@@ -235,10 +228,6 @@ class OutOfSample:
     factor: float
     factor_loo_coverage: float
     reached: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe representation."""
-        return asdict(self)
 
 
 def _conformal(x_sorted: np.ndarray, target: float, n_total: int) -> tuple[float, bool]:

@@ -43,6 +43,7 @@ import numpy as np
 from numba import njit
 
 from scaleuq.errors import OptionError
+from scaleuq.util.jsonio import FieldsDict
 
 __all__ = [
     "ABC_DEFAULTS",
@@ -65,7 +66,7 @@ GL3 = (5 / 18, 8 / 18, 5 / 18)
 
 
 @dataclass(frozen=True)
-class ABCParameters:
+class ABCParameters(FieldsDict):
     """The abc model's parameters (module docstring); defaults are MiHO's."""
 
     omega: float = 1.0

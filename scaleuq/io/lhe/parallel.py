@@ -33,6 +33,7 @@ from typing import Generic, TypeVar
 import scaleuq.errors as errors
 from scaleuq.errors import MissingDependencyError, OptionError, ScaleUQError
 from scaleuq.io.lhe.reader import default_jobs
+from scaleuq.util.jsonio import FieldsDict
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class FileFailure:
+class FileFailure(FieldsDict):
     """A file whose work failed.
 
     Attributes:
@@ -54,9 +55,6 @@ class FileFailure:
     error: str
     kind: str
 
-    def to_dict(self) -> dict[str, str]:
-        """JSON-safe representation."""
-        return {"path": self.path, "error": self.error, "kind": self.kind}
 
     def exception(self) -> ScaleUQError:
         """The error as a scaleuq exception of the same class (ScaleUQError for others)."""

@@ -70,6 +70,7 @@ from scaleuq.io.process import (
     parse_process,
     process_key,
 )
+from scaleuq.util.jsonio import FieldsDict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,15 +147,11 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
-class Skipped:
+class Skipped(FieldsDict):
     """A file that holds no MadGraph result scaleuq can place, and why."""
 
     path: str
     reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        """JSON-safe representation."""
-        return {"path": self.path, "reason": self.reason}
 
 
 @dataclass(frozen=True)
