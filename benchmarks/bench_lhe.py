@@ -294,7 +294,8 @@ print(len(info), weights.sum(axis=0)[:3])
 
 def before_cmd(before: str | None) -> list[str]:
     """`python -m scaleuq` of another tree (None: none)."""
-    return ["env", f"PYTHONPATH={before}", sys.executable, "-m", "scaleuq"] if before else []
+    # -P: the working directory (this repository) must not come before PYTHONPATH
+    return ["env", f"PYTHONPATH={before}", sys.executable, "-P", "-m", "scaleuq"] if before else []
 
 
 def bench_whole_9(tmp: Path, n: int, before: str | None = None) -> None:
