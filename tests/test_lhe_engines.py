@@ -208,7 +208,7 @@ def test_one_header_limit_for_every_reader(tmp_path: Path, monkeypatch: pytest.M
             call(path)
 
 
-def _blocks(path: Path) -> list[tuple[bytes, int, int, int]]:
+def _blocks(path: Path) -> tuple[object, list[tuple[bytes, int, int, int]]]:
     with LHEStream(path) as stream:
         header = parse_header(stream.header, path)
         return header, list(stream.blocks())

@@ -85,11 +85,36 @@ def test_the_cli_hands_one_record_to_the_workflow(runner, monkeypatch) -> None:
     seen: list[PullOptions] = []
     real = core.pulls_workflow
 
-    def spy(tables, options):
+    def spy(tables, options, **kwargs):
         seen.append(options)
-        return real(tables, options)
+        return real(tables, options, **kwargs)
 
     monkeypatch.setattr(core, "pulls_workflow", spy)
     result = runner.invoke(main, ["pulls", "--convention", "symmetric", "--include-pdf"])
     assert result.exit_code == 0, result.output
     assert seen == [PullOptions(convention="symmetric", include_pdf=True)]
+
+
+def test_a_registered_table_format_is_listed_and_read(tmp_path) -> None:
+    """--table-format lists the registered readers (issue 18: input readers are a registry)."""
+    from click.testing import CliRunner as Runner
+
+    from scaleuq.io.tables import TABLE_READERS, TableReader, register_table_reader
+
+    def semicolons(path):
+        lines = path.read_text().splitlines()
+        head = lines[0].split(";")
+        return [(i, dict(zip(head, line.split(";")))) for i, line in enumerate(lines[1:], 2)], None
+
+    register_table_reader("semicolon", TableReader((".scsv",), semicolons))
+    try:
+        help_text = Runner().invoke(main, ["pulls", "--help"], terminal_width=300).output
+        assert "semicolon" in help_text
+        table = tmp_path / "t.scsv"
+        table.write_text("process;n_final;lo_xsec_pb;nlo_xsec_pb;lo_scale_up_pct;lo_scale_dn_pct\n"
+                         "p p > z;1;10;12;10;-10\n")  # fmt: skip
+        result = Runner().invoke(main, ["pulls", str(table), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["processes"][0]["pull"] == pytest.approx(2.0)
+    finally:
+        TABLE_READERS.unregister("semicolon")

@@ -35,7 +35,10 @@ def _reference_label(options: PullOptions) -> str:
 @pull_options()
 @format_option()
 @output_option()
-def pulls(tables: tuple[str, ...], options: PullOptions, fmt: str, output: str | None) -> None:
+def pulls(
+    tables: tuple[str, ...], table_format: str | None, options: PullOptions, fmt: str,
+    output: str | None,
+) -> None:
     """Scale pulls t = (σ_NLO − σ_LO)/Δσ_LO of every process in TABLES.
 
     With no TABLES, all bundled published processes that have LO and NLO information.
@@ -44,7 +47,7 @@ def pulls(tables: tuple[str, ...], options: PullOptions, fmt: str, output: str |
     from scaleuq.report.render import render_pulls
     from scaleuq.workflows.core import pulls_workflow
 
-    result = pulls_workflow(tables, options)
+    result = pulls_workflow(tables, options, table_format=table_format)
     info = meta(
         "pulls", tables, convention=options.convention, include_pdf=options.include_pdf,
         from_order=options.from_order, to_order=options.to_order,
@@ -67,6 +70,7 @@ def pulls(tables: tuple[str, ...], options: PullOptions, fmt: str, output: str |
 )
 def reference_correct(
     tables: tuple[str, ...],
+    table_format: str | None,
     options: PullOptions,
     fmt: str,
     output: str | None,
@@ -80,7 +84,7 @@ def reference_correct(
     from scaleuq.report.render import render_reference
     from scaleuq.workflows.core import reference_workflow
 
-    result = reference_workflow(tables, options, threshold=threshold)
+    result = reference_workflow(tables, options, threshold=threshold, table_format=table_format)
     info = meta(
         "reference-correct",
         tables,
@@ -126,6 +130,7 @@ def reference_correct(
 @seed_option
 def fit_command(
     tables: tuple[str, ...],
+    table_format: str | None,
     options: PullOptions,
     fmt: str,
     output: str | None,
@@ -148,7 +153,7 @@ def fit_command(
 
     study = fit_workflow(
         tables, options, stage=stage, models=models, n_bootstrap=n_bootstrap, n_gof=n_gof,
-        seed=seed,
+        seed=seed, table_format=table_format,
     )  # fmt: skip
     if study.caveat:
         click.echo(f"scaleuq: note: {study.caveat}", err=True)
@@ -183,6 +188,7 @@ def fit_command(
 @seed_option
 def figures_command(
     tables: tuple[str, ...],
+    table_format: str | None,
     output_dir: str,
     options: PullOptions,
     threshold: float,
@@ -204,7 +210,7 @@ def figures_command(
 
     def run(progress: Any = None) -> Any:
         return figures(
-            load_tables(tables) if tables else None,
+            load_tables(tables, table_format) if tables else None,
             output_dir=output_dir, convention=options.convention,
             include_pdf=options.include_pdf, reference=options.reference,
             reference_select=options.reference_select, n_mode=options.n_mode,

@@ -350,5 +350,13 @@ def pull_options(*, reference: bool = False) -> Callable[[F], F]:
 
 
 def tables_argument(func: F) -> F:
-    """``TABLES...``: table files (none: the bundled published processes)."""
+    """``TABLES...``: table files (none: the bundled published processes), and
+    ``--table-format``: their format when the suffix does not say (any registered reader,
+    :data:`scaleuq.io.tables.TABLE_READERS`)."""
+    func = click.option(
+        "--table-format",
+        type=RegistryChoice("scaleuq.io.tables", "TABLE_READERS"),
+        default=None,
+        help="Format of TABLES [default: from each file's suffix].",
+    )(func)
     return click.argument("tables", nargs=-1, type=click.Path(dir_okay=False))(func)

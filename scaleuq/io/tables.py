@@ -62,7 +62,8 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,7 @@ from scaleuq.io.longformat import (
 from scaleuq.io.notation import XSEC_UNITS_TO_PB, read_paper_notation
 from scaleuq.io.process import normalize_process
 from scaleuq.util.numbers import parse_number
+from scaleuq.util.registry import Registry
 from scaleuq.util.text import read_utf8
 
 if TYPE_CHECKING:
@@ -104,10 +106,6 @@ CANONICAL_COLUMNS = (
 FLOAT_COLUMNS = (
     "lo_xsec_pb", "lo_mc_err_pb", "nlo_xsec_pb", "nlo_mc_err_pb", *HIGHER_COLUMNS, *UNC_COLUMNS,
 )  # fmt: skip
-SUPPORTED_SUFFIXES = {
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json",
-    ".yaml": "yaml", ".yml": "yaml", ".txt": "paper", ".dat": "paper",
-}  # fmt: skip
 #: Largest accepted ``n_final`` and ``alphas_power``: a count beyond this is a typo, not a process.
 MAX_COUNT = 1000
 #: Deepest nesting of JSON/YAML containers accepted (a table needs 3 levels).
@@ -665,13 +663,71 @@ def _read_structured(path: Path, kind: str) -> tuple[list[tuple[int | None, dict
     return records, unit
 
 
+@dataclass(frozen=True)
+class TableReader:
+    """A registered table format (:data:`TABLE_READERS`).
+
+    Attributes:
+        suffixes: file suffixes read with it when no format is given (``.csv``).
+        read: ``read(path) -> (rows, unit)``: rows as ``(line or None, record)`` pairs in the
+            input schema of the module docstring, and the cross-section unit the file declares
+            for all rows (or None); the records are then validated like every other table's.
+    """
+
+    suffixes: tuple[str, ...]
+    read: Callable[[Path], tuple[list[tuple[int | None, dict[str, Any]]], str | None]]
+
+
+def _delimited(delimiter: str) -> Callable[[Path], tuple[list[Any], str | None]]:
+    def read(path: Path) -> tuple[list[Any], str | None]:
+        if is_long_format(path):  # (point, observable, order, k_R, ...)
+            return long_records(path), None
+        return _read_delimited(path, delimiter), None
+
+    return read
+
+
+#: The table formats, by name (:class:`scaleuq.util.registry.Registry`): ``--table-format``
+#: lists them, and :func:`register_table_reader` adds one.
+TABLE_READERS: Registry[TableReader] = Registry("table format")
+for _name, _reader in {
+    "csv": TableReader((".csv",), _delimited(",")),
+    "tsv": TableReader((".tsv", ".tab"), _delimited("\t")),
+    "json": TableReader((".json",), lambda path: _read_structured(path, "json")),
+    "yaml": TableReader((".yaml", ".yml"), lambda path: _read_structured(path, "yaml")),
+    "paper": TableReader((".txt", ".dat"), lambda path: (read_paper_notation(path), None)),
+}.items():
+    TABLE_READERS.register(_name, _reader)
+del _name, _reader
+
+
+def register_table_reader(name: str, reader: TableReader, *, replace: bool = False) -> None:
+    """Add a table format: files with its suffixes (or ``--table-format NAME``) are read with it."""
+    TABLE_READERS.register(name, reader, replace=replace)
+
+
+def table_format_of(path: Path) -> str:
+    """The registered format whose suffixes include ``path``'s (the first registered wins).
+
+    Raises:
+        TableError: no format reads that suffix.
+    """
+    suffix = path.suffix.lower()
+    for name, reader in TABLE_READERS.items():
+        if suffix in reader.suffixes:
+            return name
+    known = sorted(s for r in TABLE_READERS.values() for s in r.suffixes)
+    raise TableError(f"{path}: unknown table format '{path.suffix}'; use one of {', '.join(known)}")
+
+
 def read_table(path: str | Path, *, format: str | None = None) -> pd.DataFrame:
     """Read one cross-section table into the canonical schema.
 
     Args:
         path: a ``.csv``, ``.tsv``, ``.json``, ``.yaml``/``.yml`` or ``.txt`` (paper notation) file.
-        format: override the format guessed from the suffix: ``csv``, ``tsv``, ``json``,
-            ``yaml`` or ``paper``.
+        format: override the format guessed from the suffix: a name of
+            :data:`TABLE_READERS` (``csv``, ``tsv``, ``json``, ``yaml``, ``paper`` or one
+            registered with :func:`register_table_reader`).
 
     Returns:
         The canonical table (see the module docstring), one row per process.
@@ -682,23 +738,12 @@ def read_table(path: str | Path, *, format: str | None = None) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise TableError(f"{path}: no such file")
-    kind = format or SUPPORTED_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
+    kind = format or table_format_of(path)
+    if kind not in TABLE_READERS:
         raise TableError(
-            f"{path}: unknown table format '{path.suffix}'; use one of "
-            + ", ".join(sorted(SUPPORTED_SUFFIXES))
+            f"{path}: unknown table format {kind!r}; use one of {', '.join(TABLE_READERS)}"
         )
-    unit: str | None = None
-    if kind in {"csv", "tsv"} and is_long_format(path):  # (point, observable, order, k_R, ...)
-        raw = long_records(path)
-    elif kind in {"csv", "tsv"}:
-        raw = _read_delimited(path, "," if kind == "csv" else "\t")
-    elif kind in {"json", "yaml"}:
-        raw, unit = _read_structured(path, kind)
-    elif kind == "paper":
-        raw = read_paper_notation(path)
-    else:
-        raise TableError(f"{path}: unknown format {kind!r}")
+    raw, unit = TABLE_READERS.get(kind).read(path)
     if not raw:
         raise TableError(f"{path}: the table has no rows")
     records = []
@@ -869,13 +914,14 @@ def check_duplicates(frame: pd.DataFrame) -> None:
         )
 
 
-def read_tables(paths: Sequence[str | Path]) -> pd.DataFrame:
-    """Read several tables and concatenate them; a process may appear only once overall."""
+def read_tables(paths: Sequence[str | Path], *, format: str | None = None) -> pd.DataFrame:
+    """Read several tables (each in ``format``, default from its suffix) and concatenate them;
+    a process may appear only once overall."""
     import pandas as pd
 
     if not paths:
         raise TableError("no table given")
-    frames = [read_table(p) for p in paths]
+    frames = [read_table(p, format=format) for p in paths]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     check_duplicates(frame)
     return frame

@@ -22,16 +22,19 @@ if TYPE_CHECKING:
     from scaleuq.stats.study import FitStudy
 
 
-def load_tables(tables: Sequence[str]) -> pd.DataFrame:
-    """The user's tables read together (:func:`scaleuq.io.tables.read_tables`), or every
-    bundled table with LO and NLO information when ``tables`` is empty."""
-    return read_tables(list(tables)) if tables else load_bundled("pulls")
+def load_tables(tables: Sequence[str], table_format: str | None = None) -> pd.DataFrame:
+    """The user's tables read together (:func:`scaleuq.io.tables.read_tables`, in
+    ``table_format`` or by suffix), or every bundled table with LO and NLO information when
+    ``tables`` is empty."""
+    return read_tables(list(tables), format=table_format) if tables else load_bundled("pulls")
 
 
-def pulls_workflow(tables: Sequence[str], options: PullOptions) -> PullResult:
+def pulls_workflow(
+    tables: Sequence[str], options: PullOptions, *, table_format: str | None = None
+) -> PullResult:
     """``scaleuq pulls``: the scale pull of every process of ``tables``."""
     return pulls(
-        load_tables(tables),
+        load_tables(tables, table_format),
         convention=options.convention,
         include_pdf=options.include_pdf,
         from_order=options.from_order,
@@ -40,12 +43,16 @@ def pulls_workflow(tables: Sequence[str], options: PullOptions) -> PullResult:
 
 
 def reference_workflow(
-    tables: Sequence[str], options: PullOptions, *, threshold: float = 3.0
+    tables: Sequence[str],
+    options: PullOptions,
+    *,
+    threshold: float = 3.0,
+    table_format: str | None = None,
 ) -> ReferenceCorrection:
     """``scaleuq reference-correct``: Tilman Plehn's reference-process correction of every
     process of ``tables``, flagging |t_ref| above ``threshold``."""
     return reference_correct(
-        load_tables(tables),
+        load_tables(tables, table_format),
         reference=options.reference,
         reference_select=options.reference_select,
         convention=options.convention,
@@ -66,13 +73,14 @@ def fit_workflow(
     n_bootstrap: int = 2000,
     n_gof: int = 1000,
     seed: int = 0,
+    table_format: str | None = None,
 ) -> FitStudy:
     """``scaleuq fit``: the pull-distribution study of ``tables`` at ``stage`` (``before``: the
     raw pulls, no reference correction computed; ``after``: the reference-corrected ones)."""
     from scaleuq.stats.study import fit  # scipy.stats: only the fit pays for it
 
     return fit(
-        load_tables(tables),
+        load_tables(tables, table_format),
         stage=stage,
         convention=options.convention,
         include_pdf=options.include_pdf,
