@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from scaleuq.cli import main
 from scaleuq.io.datasets import load_bundled
-from scaleuq.workflows.figures import figures
 from scaleuq.report.plotting import expected_counts, histogram_edges
 from scaleuq.stats.study import fit
+from scaleuq.workflows.figures import figures
 
 
 @pytest.fixture(scope="module")
