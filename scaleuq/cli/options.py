@@ -34,11 +34,11 @@ from scaleuq.choices import CONVENTIONS, ENVELOPE_NAMES, FORMATS, N_MODES, ORDER
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Old option spellings -> the one spelling (applied to the words after the subcommand).
-DEPRECATED: dict[str, str] = {
-    "--workers": "--jobs",
-    "--bootstrap-trials": "--bootstrap",
-    "--figure-dir": "--output-dir",
-    "--gof-samples": "--gof",
+DEPRECATED: dict[str, str] = {  # the new names without their dashes: each option is spelled once
+    "--workers": "jobs",
+    "--bootstrap-trials": "bootstrap",
+    "--figure-dir": "output-dir",
+    "--gof-samples": "gof",
 }
 #: Old choice values -> the one value (multi-word choices of the CLI are spelled with hyphens:
 #: ``final-state``, ``9-point``, ``unit-gauss``, ``student-t``).
@@ -251,9 +251,10 @@ def rewrite_deprecated(args: Sequence[str], warn: Callable[[str], None]) -> list
             break
         name, eq, value = arg.partition("=")
         if name in DEPRECATED:
-            warn(f"{name} is deprecated, use {DEPRECATED[name]} (the old spelling goes in the next release)")
-            arg = DEPRECATED[name] + eq + value
-            name = DEPRECATED[name]
+            new = "--" + DEPRECATED[name]
+            warn(f"{name} is deprecated, use {new} (the old spelling goes in the next release)")
+            arg = new + eq + value
+            name = new
         if eq and value in DEPRECATED_VALUES:
             warn(f"{value!r} is deprecated, use {DEPRECATED_VALUES[value]!r}")
             arg = f"{name}={DEPRECATED_VALUES[value]}"
