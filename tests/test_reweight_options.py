@@ -15,27 +15,15 @@ from scaleuq.errors import LHEError, OptionError
 from scaleuq.io.lhe import read_header, read_lhe, summarize_lhe
 from scaleuq.pdf import pythia_pdfdata
 from scaleuq.reweight import reweight
+from tests import test_reweight
 from tests._pdfgrid import ALPHAS_INFO, toy, write_grid, write_set
 from tests.test_reweight import make_lhe
 
+# the grid-cache and toy-set fixtures of test_reweight.py, shared rather than copied
+_grid_cache = test_reweight._grid_cache
+toyset = test_reweight.toyset
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "madgraph"
-
-
-@pytest.fixture(autouse=True)
-def _grid_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SCALEUQ_CACHE_DIR", str(tmp_path_factory.mktemp("grid-cache")))
-
-
-@pytest.fixture
-def toyset(tmp_path: Path) -> Path:
-    write_set(
-        tmp_path / "pdfs",
-        "toyset",
-        3,
-        lambda k: lambda p, lx, lq: toy(p, lx, lq) * (1 + 0.02 * k * lx),
-        "SetIndex: 910000\nNumMembers: 3\nErrorType: replicas\n" + ALPHAS_INFO,
-    )
-    return tmp_path / "pdfs"
 
 
 def _run(*args: str) -> tuple[int, str]:

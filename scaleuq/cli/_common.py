@@ -19,11 +19,9 @@ from scaleuq._version import __version__
 OUTPUT_PARAMS = frozenset({"output", "output_dir", "figure_dir", "differential_output"})
 
 
-def ModelChoice() -> click.Choice:
-    """``click.Choice`` over the registered pull-distribution models."""
-    from scaleuq.cli.options import RegistryChoice
-
-    return RegistryChoice("scaleuq.stats.models", "MODELS")
+def quiet() -> bool:
+    """Whether ``scaleuq --quiet`` was given: no progress bars or report lines, only errors."""
+    return bool(click.get_current_context().find_root().params.get("quiet"))
 
 
 def input_paths(ctx: click.Context) -> tuple[str, ...]:

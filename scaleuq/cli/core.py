@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scaleuq.choices import STAGES
-from scaleuq.cli._common import ModelChoice, emit, handle_errors, meta
+from scaleuq.cli._common import emit, handle_errors, meta, quiet
 from scaleuq.cli.options import (
+    RegistryChoice,
     bootstrap_option,
     format_option,
     output_dir_option,
@@ -115,7 +116,7 @@ def reference_correct(
     "--model",
     "models",
     multiple=True,
-    type=ModelChoice(),
+    type=RegistryChoice("scaleuq.stats.models", "MODELS"),
     help="Models to fit (repeatable) [default: every registered model].",
 )
 @bootstrap_option(2000)
@@ -218,7 +219,7 @@ def figures_command(
             inputs=list(tables) or None, progress=progress,
         )  # fmt: skip
 
-    if click.get_current_context().find_root().params.get("quiet"):
+    if quiet():
         result = run()
     else:
         with click.progressbar(

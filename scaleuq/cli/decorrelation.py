@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from scaleuq.cli._common import emit, exit_on_failures, handle_errors, meta
+from scaleuq.cli._common import emit, exit_on_failures, handle_errors, meta, quiet
 from scaleuq.cli.options import (
     RegistryList,
     bootstrap_option,
@@ -28,14 +28,9 @@ from scaleuq.cli.options import (
 )
 
 
-def _quiet() -> bool:
-    """Whether ``scaleuq --quiet`` was given (only errors on stderr)."""
-    return bool(click.get_current_context().find_root().params.get("quiet"))
-
-
 def _say(message: str) -> None:
     """A progress or information line on stderr, unless --quiet."""
-    if not _quiet():
+    if not quiet():
         click.echo(message, err=True)
 
 
@@ -46,7 +41,7 @@ def decorrelation() -> None:
 
 def _bar_progress(label: str) -> Callable[[str, int, int], None] | None:
     """A progress bar per process on stderr (None with --quiet)."""
-    if _quiet():
+    if quiet():
         return None
     state: dict[str, Any] = {}
 
@@ -232,7 +227,7 @@ def decorrelation_run(
             size=size, methods=methods,
             signal=signal_path, background=background_path, nlo_background=nlo_path,
             samples_dir=cache, seed=seed, device=device, threads=threads, workers=processes,
-            scheduler=scheduler, progress=None if _quiet() else (lambda m: click.echo(m, err=True)),
+            scheduler=scheduler, progress=None if quiet() else (lambda m: click.echo(m, err=True)),
             generation_progress=_bar_progress("generating"),
         )  # fmt: skip
     info = meta(

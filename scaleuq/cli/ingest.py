@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from scaleuq.choices import TABLE_FORMATS
-from scaleuq.cli._common import emit_table, handle_errors, meta
+from scaleuq.cli._common import emit_table, handle_errors, meta, quiet
 from scaleuq.cli.options import (
     envelope_option,
     format_option,
@@ -30,7 +30,7 @@ def _progress_for(paths: tuple[str, ...]) -> Any:
     import os
 
     total = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
-    if total < 20 * 2**20 or click.get_current_context().find_root().params.get("quiet"):
+    if total < 20 * 2**20 or quiet():
         return None, None
     bar = click.progressbar(length=total, label="reading events", file=sys.stderr)
     state = {"last": 0}

@@ -265,12 +265,6 @@ def rewrite_deprecated(args: Sequence[str], warn: Callable[[str], None]) -> list
     return out
 
 
-#: :class:`~scaleuq.options.PullOptions` fields, as click names them.
-_PULL_FIELDS = (
-    "convention", "include_pdf", "n_mode", "reference", "reference_select", "from_order", "to_order",
-)  # fmt: skip
-
-
 convention_option = click.option(
     "--convention",
     type=click.Choice(CONVENTIONS),
@@ -338,9 +332,12 @@ def pull_options(*, reference: bool = False) -> Callable[[F], F]:
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            import dataclasses
+
             from scaleuq.options import PullOptions
 
-            fields = {k: kwargs.pop(k) for k in _PULL_FIELDS if k in kwargs}
+            names = [f.name for f in dataclasses.fields(PullOptions)]
+            fields = {k: kwargs.pop(k) for k in names if k in kwargs}
             return func(*args, options=PullOptions(**fields), **kwargs)
 
         for option in reversed(declared):

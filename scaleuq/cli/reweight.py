@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any
 
 import click
 
-from scaleuq.cli._common import exit_on_failures, handle_errors
+from scaleuq.cli._common import exit_on_failures, handle_errors, quiet
 from scaleuq.cli.options import (
     RegistryChoice,
     format_option,
@@ -42,11 +43,6 @@ def _ints(text: str, what: str) -> tuple[int, ...]:
     if not out:
         raise OptionError(f"{what}: give at least one value, got {text!r}")
     return out
-
-
-def _quiet() -> bool:
-    """Whether ``scaleuq --quiet`` was given (no progress bar, no report line)."""
-    return bool(click.get_current_context().find_root().params.get("quiet"))
 
 
 @click.command("reweight")
@@ -185,7 +181,7 @@ def reweight_command(
     size = sum(os.path.getsize(e) for e in events)
     bar: Any = None
     progress = None
-    if not many and size > 20 * 2**20 and not _quiet():
+    if not many and size > 20 * 2**20 and not quiet():
         bar = click.progressbar(length=size, label="reweighting", file=sys.stderr)
         state = {"last": 0}
 
@@ -193,7 +189,7 @@ def reweight_command(
             bar.update(position - state["last"])
             state["last"] = position
 
-    with bar if bar is not None else _nothing():
+    with bar if bar is not None else contextlib.nullcontext():
         result = reweight_workflow(
             events, options, output=output, output_dir=output_dir, jobs=jobs,
             scheduler=scheduler, progress=progress,
@@ -212,12 +208,6 @@ def reweight_command(
                 result.table.drop(columns=["dataset"]).to_csv(index=False, float_format="%.6g"),
                 nl=False,
             )
-
-
-def _nothing() -> Any:
-    import contextlib
-
-    return contextlib.nullcontext()
 
 
 def _render_many(result: Any, summary: bool, fmt: str, n_files: int) -> None:
@@ -243,7 +233,7 @@ def _render_many(result: Any, summary: bool, fmt: str, n_files: int) -> None:
 
 
 def _report(result: Any, name: bool = False) -> None:
-    if _quiet():
+    if quiet():
         return
     click.echo(
         (f"{result.input}: " if name else "")

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from scaleuq.choices import ORDERS, PRESCRIPTIONS, SERIES_PDFS
-from scaleuq.cli._common import emit, handle_errors, meta
+from scaleuq.cli._common import emit, handle_errors, meta, quiet
 from scaleuq.cli.options import RegistryChoice, format_option, output_dir_option, output_option
 
 
@@ -67,9 +67,8 @@ def dis(
     from scaleuq.series.dis import DEFAULT_DATASETS, series_dis
 
     sets = tuple(s.strip() for d in datasets for s in d.split(",") if s.strip())
-    quiet = bool(click.get_current_context().find_root().params.get("quiet"))
     chosen_sets, chosen_orders = sets or DEFAULT_DATASETS, _orders(orders)
-    if quiet:
+    if quiet():
         result = series_dis(pdf=pdf, datasets=chosen_sets, orders=chosen_orders, q2_min=q2_min,
                             nc_q2_max=nc_q2_max)  # fmt: skip
     else:

@@ -33,25 +33,19 @@ def reweight_workflow(
     from scaleuq.reweight.run import reweight, reweight_files
 
     o = options
+    computed = dict(
+        pdf=o.pdf, pdf_members=o.pdf_members, other_pdfs=o.other_pdfs, mur=o.mur, muf=o.muf,
+        dyn=o.dyn, alps=o.alps, alphas=o.alphas, pdf_path=list(o.pdf_path) or None,
+        pdf_backend=o.pdf_backend, pdf_id=o.pdf_id, alphas_mz=o.alphas_mz,
+        alphas_order=o.alphas_order, summary=o.summary, pdf_method=o.pdf_method,
+    )  # fmt: skip
     if len(events) > 1 or output_dir is not None or scheduler is not None:
         if output is not None:
             raise OptionError("several inputs: give --output-dir, not -o")
         if output_dir is None and not o.summary:
             raise OptionError("several inputs: give --output-dir DIR, or --summary")
-        return reweight_files(
-            list(events), output_dir, jobs=jobs, scheduler=scheduler, pdf=o.pdf,
-            pdf_members=o.pdf_members, other_pdfs=o.other_pdfs, mur=o.mur, muf=o.muf, dyn=o.dyn,
-            alps=o.alps, alphas=o.alphas, pdf_path=list(o.pdf_path) or None,
-            pdf_backend=o.pdf_backend, pdf_id=o.pdf_id, alphas_mz=o.alphas_mz,
-            alphas_order=o.alphas_order, summary=o.summary, pdf_method=o.pdf_method,
-        )  # fmt: skip
+        return reweight_files(list(events), output_dir, jobs=jobs, scheduler=scheduler, **computed)
     if output is None and not o.summary:
         raise OptionError("give an output file with -o, or --summary")
     (event_file,) = events
-    return reweight(
-        event_file, output, pdf=o.pdf, pdf_members=o.pdf_members, other_pdfs=o.other_pdfs,
-        mur=o.mur, muf=o.muf, dyn=o.dyn, alps=o.alps, alphas=o.alphas,
-        pdf_path=list(o.pdf_path) or None, pdf_backend=o.pdf_backend, pdf_id=o.pdf_id,
-        alphas_mz=o.alphas_mz, alphas_order=o.alphas_order, summary=o.summary,
-        pdf_method=o.pdf_method, progress=progress,
-    )  # fmt: skip
+    return reweight(event_file, output, progress=progress, **computed)
