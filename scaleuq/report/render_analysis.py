@@ -6,6 +6,7 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
+from scaleuq.report.numbers import num, pct
 from scaleuq.report.render import text_table
 from scaleuq.util.jsonio import dumps
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.3g}%"
+    return pct(value)
 
 
 def _band(band: Band) -> str:
@@ -25,7 +26,7 @@ def _band(band: Band) -> str:
 
 
 def _num(value: float | None, digits: int = 3) -> str:
-    return "undef" if value is None else f"{value:.{digits}g}"
+    return num(value, digits)
 
 
 def render_recommendation(result: Recommendation, fmt: str, meta: dict[str, Any]) -> str:

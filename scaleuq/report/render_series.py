@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scaleuq.report.numbers import num, pct
 from scaleuq.report.render import dumps, text_table
 
 if TYPE_CHECKING:
@@ -16,11 +17,11 @@ __all__ = ["render_covariance", "render_mhou", "render_series"]
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
+    return pct(value, ".1f")
 
 
 def _num(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}g}"
+    return num(value, digits, missing="-")
 
 
 def render_series(result: DISSeries, fmt: str, meta: dict[str, Any]) -> str:
