@@ -117,7 +117,9 @@ def _capture_run(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     return seen
 
 
-@pytest.mark.parametrize(("flags", "size"), [([], "quick"), (["--medium"], "medium"), (["--full"], "full")])
+@pytest.mark.parametrize(
+    ("flags", "size"), [([], "quick"), (["--medium"], "medium"), (["--full"], "full")]
+)
 def test_run_defaults_to_quick_and_prints_the_expected_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], size: str
 ) -> None:
@@ -164,6 +166,52 @@ def test_generation_is_the_same_in_one_process_many_and_on_dask() -> None:
         assert other["sigma_pb"] == one["sigma_pb"] and other["n_generated"] == 300
     other_seed = generate("single_top", 100, seed=6, chunk=100, workers=1)
     assert not np.array_equal(other_seed["weights"], one["weights"][: len(other_seed["weights"])])
+
+
+def test_a_longer_sample_is_built_on_a_shorter_one_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Extending a sample on disk gives the events and totals of a generation in one go."""
+    pytest.importorskip("pythia8mc")
+    pytest.importorskip("fastjet")
+    from scaleuq.decorrelation import study
+    from scaleuq.decorrelation.samples import load_sample
+
+    monkeypatch.setattr(study, "CHUNK", 100)
+    short, grown, direct = tmp_path / "short", tmp_path / "grown", tmp_path / "direct"
+    study.generate_samples(200, 100, seed=3, directory=short)
+    for path in short.iterdir():
+        (grown / path.name).parent.mkdir(exist_ok=True)
+        (grown / path.name).write_bytes(path.read_bytes())
+    seen: list[tuple[str, int, int]] = []
+    ext = study.generate_samples(
+        300, 200, seed=3, directory=grown, progress=lambda *a: seen.append(a)
+    )
+    one = study.generate_samples(300, 200, seed=3, directory=direct)
+    assert seen[0] == ("single_top", 200, 300) and seen[-1] == ("wjets", 200, 200)
+    for a, b in zip(ext[:2], one[:2], strict=True):
+        np.testing.assert_array_equal(a.features, b.features)
+        np.testing.assert_array_equal(a.weights, b.weights)
+        np.testing.assert_array_equal(a.variations, b.variations)
+        for name in b.proxies:
+            np.testing.assert_array_equal(a.proxies[name], b.proxies[name])
+        for key in ("n_generated", "n_selected", "sum_weights", "sum_variations", "sigma_pb",
+                    "sigma_err_pb", "chunks"):  # fmt: skip
+            assert a.meta[key] == b.meta[key], key
+        assert a.meta["extended_from"].startswith(a.meta["process"] + "_")
+    # A sample of an earlier release (no chunk totals) counts as one chunk: totals to rounding.
+    old = tmp_path / "old"
+    old.mkdir()
+    for path in short.iterdir():
+        sample = load_sample(path)
+        del sample.meta["chunks"]
+        sample.save(old / path.name)
+    from_old = study.generate_samples(300, 200, seed=3, directory=old)
+    for a, b in zip(from_old[:2], one[:2], strict=True):
+        np.testing.assert_array_equal(a.weights, b.weights)
+        assert a.meta["sigma_pb"] == pytest.approx(b.meta["sigma_pb"], rel=1e-12)
+        assert a.meta["sum_weights"] == pytest.approx(b.meta["sum_weights"], rel=1e-12)
+        assert a.meta["n_generated"] == b.meta["n_generated"]
 
 
 # ---- the verdict: span, NaN reasons, the aware fit's signal normalisation ---------------------
@@ -270,7 +318,9 @@ def test_committed_summary_is_rendered_from_its_json(summary: Path) -> None:
     benchmarks/README.md quotes it verbatim, and the JSON records no absolute path."""
     from scaleuq.report.render_decorrelation import render_summary
 
-    payload = json.loads(summary.with_name(summary.name.replace("_summary.md", ".json")).read_text())
+    payload = json.loads(
+        summary.with_name(summary.name.replace("_summary.md", ".json")).read_text()
+    )
     assert summary.read_text() == render_summary(payload)
     assert payload["config"]["repeats"] >= (5 if payload["size"] != "quick" else 3)
 

@@ -327,6 +327,7 @@ def generate(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
+    first_chunk: int = 0,
 ) -> dict[str, Any]:
     """Generate a sample in parallel over cores (chunks with seeds derived from ``seed``).
 
@@ -336,6 +337,10 @@ def generate(
     processes, or as one task each on the Dask cluster at ``scheduler`` (``tcp://host:8786``,
     optional extra ``dask``; the workers need the ``mc`` extra): the seeds depend only on
     ``seed``, the process and the chunk's position, so the sample is the same in every case.
+    ``first_chunk`` > 0 generates only the chunks from that position on: the rest of a sample
+    whose first ``first_chunk`` chunks are already on disk (:func:`.study.generate_samples`).
+    The result also holds ``chunks``: each chunk's :func:`chunk_summary`, from which
+    :func:`combine_chunks` gives the totals.
     """
     import os
 
@@ -345,6 +350,9 @@ def generate(
         int(s.generate_state(1)[0])
         for s in np.random.SeedSequence([seed, len(process)]).spawn(len(sizes))
     ]
+    if not 0 <= first_chunk < len(sizes):
+        raise ValueError(f"first_chunk {first_chunk} outside the {len(sizes)} chunks")
+    sizes, seeds = sizes[first_chunk:], seeds[first_chunk:]
     workers = workers or min(len(sizes), os.cpu_count() or 1)
     results: list[dict[str, Any]] = [None] * len(sizes)  # type: ignore[list-item]
     if scheduler is not None:
@@ -370,15 +378,43 @@ def generate(
     out: dict[str, Any] = {}
     for key in ("features", "weights", "variations", "radiation", "pythia_scale"):
         out[key] = np.concatenate([r[key] for r in results])
-    for key in ("n_generated", "sum_weights"):
-        out[key] = sum(r[key] for r in results)
-    out["sum_variations"] = np.sum([r["sum_variations"] for r in results], axis=0)
-    sig = np.array([r["sigma_pb"] for r in results])
-    err = np.array([r["sigma_err_pb"] for r in results])
-    out["sigma_pb"] = float(np.average(sig, weights=sizes))
-    out["sigma_err_pb"] = float(np.sqrt(np.sum((np.array(sizes) * err) ** 2)) / sum(sizes))
-    out["alphas_mismatch"] = max(r["alphas_mismatch"] for r in results)
+    out["chunks"] = [chunk_summary(r, n) for r, n in zip(results, sizes, strict=True)]
+    out.update(combine_chunks(out["chunks"]))
     return out
+
+
+#: The totals of a chunk that :func:`combine_chunks` adds up (JSON-safe: a sample's meta keeps
+#: them, so that a longer sample can be built on it with the same totals).
+SUMMARY_KEYS = (
+    "size", "n_generated", "sum_weights", "sum_variations", "sigma_pb", "sigma_err_pb",
+    "alphas_mismatch",
+)  # fmt: skip
+
+
+def chunk_summary(result: dict[str, Any], size: int) -> dict[str, Any]:
+    """The totals of one :func:`generate_chunk` result of ``size`` events, as plain numbers."""
+    summary = {"size": int(size)}
+    for key in SUMMARY_KEYS[1:]:
+        value = result[key]
+        summary[key] = np.asarray(value).tolist() if key == "sum_variations" else value
+    summary["n_generated"] = int(summary["n_generated"])
+    return summary
+
+
+def combine_chunks(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals of consecutive chunks: events and weights summed in chunk order, the cross
+    section averaged with the chunk sizes as weights and its errors added in quadrature."""
+    sizes = np.array([s["size"] for s in summaries], dtype=np.float64)
+    sig = np.array([s["sigma_pb"] for s in summaries])
+    err = np.array([s["sigma_err_pb"] for s in summaries])
+    return {
+        "n_generated": sum(s["n_generated"] for s in summaries),
+        "sum_weights": sum(s["sum_weights"] for s in summaries),
+        "sum_variations": np.sum([s["sum_variations"] for s in summaries], axis=0),
+        "sigma_pb": float(np.average(sig, weights=sizes)),
+        "sigma_err_pb": float(np.sqrt(np.sum((sizes * err) ** 2)) / sizes.sum()),
+        "alphas_mismatch": max(s["alphas_mismatch"] for s in summaries),
+    }
 
 
 def _generate_dask(

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from scaleuq._version import __version__
-from scaleuq.errors import OptionError
+from scaleuq.errors import OptionError, SampleError
 from scaleuq.util.jsonio import FieldsDict
 
 from .evaluate import efficiency, roc_auc, working_point
@@ -164,8 +164,16 @@ def generate_samples(
     scheduler: str | None = None,
 ) -> tuple[Sample, Sample, list[Path]]:
     """Generate (or reuse from ``directory``) the signal and background samples, in
-    ``workers`` processes or on the Dask cluster at ``scheduler`` (same samples either way)."""
-    from .generate import FEATURES, RADIATION, GenConfig, generate
+    ``workers`` processes or on the Dask cluster at ``scheduler`` (same samples either way).
+
+    A smaller sample of the same process, seed and settings already in ``directory`` (a whole
+    number of chunks) is the start of the one asked for (the chunk seeds depend only on the
+    seed and the chunk's position): only the missing chunks are generated and appended. The
+    events are those of a generation in one go; the totals (cross section, sums of weights)
+    too when the smaller sample records its chunks (samples of this release do), and to
+    rounding otherwise (meta ``extended_from`` names the sample it was built on).
+    """
+    from .generate import FEATURES, GenConfig, generate
 
     directory = Path(directory)
     gen = GenConfig()
@@ -178,29 +186,86 @@ def generate_samples(
             out.append(load_sample(path))
             continue
         start = time.perf_counter()
+        head_path = _sample_prefix(directory, process, n, seed, gen)
+        head = load_sample(head_path) if head_path is not None else None
+        n_head = int(head.meta["n_generated"]) if head is not None else 0
 
-        def tick(k: int, process: str = process, n: int = n, done: list[int] = [0]) -> None:  # noqa: B006
+        def tick(k: int, process: str = process, n: int = n, done: list[int] = [n_head]) -> None:  # noqa: B006
             done[0] += k
             if progress:
                 progress(process, done[0], n)
 
+        if head is not None:
+            log.info("extending %s (%d events) to %d events", head_path, n_head, n)
+            tick(0)
         raw = generate(
             process, n, seed=seed, config=gen, progress=tick, workers=workers,
-            scheduler=scheduler,
+            scheduler=scheduler, first_chunk=n_head // CHUNK, chunk=CHUNK,
         )  # fmt: skip
-        w = raw["weights"]
-        proxies = {name: w * raw["radiation"][:, i] for i, name in enumerate(RADIATION)}
-        meta = {
-            "process": process, "n_generated": raw["n_generated"], "n_selected": len(w),
-            "sigma_pb": raw["sigma_pb"], "sigma_err_pb": raw["sigma_err_pb"],
-            "sum_weights": raw["sum_weights"], "sum_variations": raw["sum_variations"].tolist(),
-            "generator": gen.to_dict(), "seed": seed, "seconds": time.perf_counter() - start,
-            "scaleuq_version": __version__,
-        }  # fmt: skip
-        sample = Sample(raw["features"], FEATURES, w, raw["variations"], proxies, meta)
+        sample = _new_sample(raw, FEATURES)
+        if head is not None:
+            sample = _append(head, sample, head_path)
+        sample.meta.update(
+            process=process, generator=gen.to_dict(), seed=seed, scaleuq_version=__version__,
+            seconds=sample.meta.get("seconds", 0.0) + time.perf_counter() - start,
+        )  # fmt: skip
         sample.save(path)
         out.append(sample)
     return out[0], out[1], paths
+
+
+#: Events per generation chunk (one seed each; :func:`.generate.generate`).
+CHUNK = 1000
+
+
+def _sample_prefix(directory: Path, process: str, n: int, seed: int, gen: Any) -> Path | None:
+    """The largest sample on disk that the ``n``-event one starts with, if any."""
+    for m in range(CHUNK * ((n - 1) // CHUNK), 0, -CHUNK):
+        path = sample_path(directory, process, m, seed, gen)
+        if path.is_file():
+            return path
+    return None
+
+
+def _new_sample(raw: dict[str, Any], features: tuple[str, ...]) -> Sample:
+    """A sample from :func:`.generate.generate`'s output (its chunks' totals in the meta)."""
+    from .generate import RADIATION, SUMMARY_KEYS
+
+    w = raw["weights"]
+    proxies = {name: w * raw["radiation"][:, i] for i, name in enumerate(RADIATION)}
+    meta = {key: raw[key] for key in SUMMARY_KEYS[1:]}
+    meta.update(
+        n_selected=len(w), sum_variations=raw["sum_variations"].tolist(), chunks=raw["chunks"],
+    )  # fmt: skip
+    return Sample(raw["features"], features, w, raw["variations"], proxies, meta)
+
+
+def _append(head: Sample, tail: Sample, head_path: Path) -> Sample:
+    """``head`` followed by ``tail`` (the later chunks of the same generation)."""
+    from .generate import combine_chunks
+
+    if head.feature_names != tail.feature_names or set(head.proxies) != set(tail.proxies):
+        raise SampleError(f"{head_path}: its columns differ from this release's; remove it")
+    m = head.meta
+    # A sample without its chunks (earlier releases) counts as one chunk of its size.
+    first = m.get("chunks") or [
+        {"size": m["n_generated"], "n_generated": m["n_generated"],
+         "sum_weights": m["sum_weights"], "sum_variations": m["sum_variations"],
+         "sigma_pb": m["sigma_pb"], "sigma_err_pb": m["sigma_err_pb"], "alphas_mismatch": 0.0}
+    ]  # fmt: skip
+    chunks = list(first) + list(tail.meta["chunks"])
+    meta = dict(tail.meta)
+    meta.update(combine_chunks(chunks))
+    meta.update(
+        n_selected=len(head) + len(tail), sum_variations=meta["sum_variations"].tolist(),
+        chunks=chunks, extended_from=head_path.name, seconds=float(m.get("seconds") or 0.0),
+    )  # fmt: skip
+    return Sample(
+        np.concatenate([head.features, tail.features]), head.feature_names,
+        np.concatenate([head.weights, tail.weights]),
+        np.concatenate([head.variations, tail.variations]),
+        {k: np.concatenate([head.proxies[k], tail.proxies[k]]) for k in head.proxies}, meta,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
