@@ -96,6 +96,29 @@ def test_fit_cli_json_keys() -> None:
             } <= p.keys()
     assert {r["threshold"] for r in payload["coverage"]} == {1.0, 2.0, 3.0}
     assert len(payload["calibration"]) == 2
+    # the recommended factors are the out-of-sample (split-conformal) ones, not the quantiles
+    rec = payload["recommended_calibration"]
+    oos = {o["target"]: o for o in payload["out_of_sample"]}
+    assert [r["target"] for r in rec] == [c["target"] for c in payload["calibration"]]
+    for r in rec:
+        assert r["method"] == "split-conformal" and r["factor"] == oos[r["target"]]["factor"]
+        pulls = np.sort(np.abs([p["pull"] for p in payload["pulls"]]))
+        k = int(np.ceil((pulls.size + 1) * r["target"]))
+        assert r["factor"] == (pulls[k - 1] if k <= pulls.size else pulls[-1])
+        assert r["guaranteed"] == (k <= pulls.size)
+
+
+def test_fit_table_leads_with_the_out_of_sample_factor() -> None:
+    result = CliRunner().invoke(
+        main, ["fit", "--stage", "after", "--bootstrap", "20", "--gof", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    text = result.output[result.output.index("Calibration") :]
+    header = text.splitlines()[1].split()
+    assert header[:3] == ["target", "recommended", "s"]
+    study = fit(load_bundled(), stage="after", n_bootstrap=20, n_gof=0)
+    first = text.splitlines()[3].split()
+    assert first[0] == "68.3%" and first[1] == f"{study.out_of_sample[0].factor:.3g}"
 
 
 def test_figures_cli(tmp_path) -> None:

@@ -208,18 +208,36 @@ def render_fit(study: FitStudy, fmt: str, meta: dict[str, Any]) -> str:
         )
         pval = "-" if f.gof_pvalue is None else f"{f.gof_pvalue:.3f}"
         rows.append([f.model, params, f"{f.loglike:.2f}", f"{f.aic:.2f}", f"{f.bic:.2f}", pval])
+    oos = {o.target: o for o in study.out_of_sample}
+    cal_rows = []
+    for c in study.calibration:  # out of sample: scaleuq.stats.coverage.out_of_sample (issue 23)
+        o = oos.get(c.target)
+        rec = "-" if o is None else f"{o.factor:.3g}" + ("" if o.reached else " (*)")
+        rec_loo = "-" if o is None else f"{100 * o.factor_loo_coverage:.1f}%"
+        in_loo = "-" if o is None else f"{o.loo_covered}/{o.n} = {100 * o.loo_coverage:.1f}%"
+        in_cov = "-" if o is None else f"{100 * o.in_sample_coverage:.1f}%"
+        cal_rows.append([
+            f"{100 * c.target:.1f}%", rec, rec_loo,
+            f"{c.factor:.3g} ({c.low:.3g} to {c.high:.3g})", in_cov, in_loo,
+        ])  # fmt: skip
     cal = [
-        f"  {100 * c.target:.1f}% coverage needs the LO band inflated by {c.factor:.3g} "
-        f"(bootstrap 68%: {c.low:.3g} to {c.high:.3g})"
-        for c in study.calibration
+        text_table(
+            [
+                "target",
+                "recommended s",
+                "its LOO coverage",
+                "in-sample s (bootstrap 68%)",
+                "in-sample coverage",
+                "its LOO coverage",
+            ],
+            cal_rows,
+            right=set(),
+        ),
+        "recommended s: split-conformal (covers a new process with probability >= target); "
+        "in-sample s: the target quantile of these |t|; LOO: leave-one-out.",
     ]
-    cal += [  # out of sample: scaleuq.stats.coverage.out_of_sample (issue 23)
-        f"  {100 * o.target:.1f}%: in-sample the factor covers {100 * o.in_sample_coverage:.1f}% "
-        f"of these pulls, out-of-sample (leave-one-out) {o.loo_covered}/{o.n} = "
-        f"{100 * o.loo_coverage:.1f}%; conformal factor {o.factor:.3g}"
-        + ("" if o.reached else f" (the largest |t|: {o.n} pulls cannot guarantee it)")
-        for o in study.out_of_sample
-    ]
+    if any(not o.reached for o in study.out_of_sample):
+        cal.append(f"(*) the largest |t|: {study.pulls.size} pulls cannot guarantee this target.")
     stage = "before" if study.stage == "before" else "after"
     lines = [
         f"Pull distribution {stage} the reference correction: {study.pulls.size} pulls"
@@ -237,7 +255,7 @@ def render_fit(study: FitStudy, fmt: str, meta: dict[str, Any]) -> str:
         "Coverage (68% Clopper-Pearson intervals):",
         coverage_text(study.coverage),
         "",
-        "Calibration:",
+        "Calibration: the LO band inflated by s (|t| <= s), recommended out of sample:",
         *cal,
     ]
     return "\n".join(lines) + "\n"

@@ -68,10 +68,21 @@ def summary_markdown(result: Any, meta: dict[str, Any]) -> str:
         ]
         lines += coverage_markdown(study.coverage)
         lines += [""]
+        oos = {o.target: o for o in study.out_of_sample}
         for c in study.calibration:
+            o = oos.get(c.target)
+            rec = (
+                ""
+                if o is None
+                else f"recommended (out of sample, split-conformal): **{o.factor:.3g}**"
+                + ("" if o.reached else f" (the largest |t|: {o.n} pulls cannot guarantee it)")
+                + f", leave-one-out coverage {100 * o.factor_loo_coverage:.1f}%; "
+            )
             lines.append(
-                f"- inflation factor for {100 * c.target:.1f}% coverage: **{c.factor:.3g}** "
-                f"(bootstrap 68%: [{c.low:.3g}, {c.high:.3g}])"
+                f"- inflation factor for {100 * c.target:.1f}% coverage: {rec}in-sample "
+                f"quantile {c.factor:.3g} (bootstrap 68%: [{c.low:.3g}, {c.high:.3g}]"
+                + ("" if o is None else f"; leave-one-out coverage {100 * o.loo_coverage:.1f}%")
+                + ")"
             )
         lines.append("")
     lines += [

@@ -45,11 +45,14 @@ class FitStudy:
         n_undefined: processes left out because their pull is undefined.
         fits: one :class:`~scaleuq.stats.fitting.ModelFit` per model.
         coverage: :class:`~scaleuq.coverage.CoverageRow` list (overall and per class).
-        calibration: :class:`~scaleuq.coverage.Calibration` per target coverage.
+        calibration: :class:`~scaleuq.coverage.Calibration` per target coverage (in-sample:
+            the target quantile of these |t|; see :attr:`recommended_calibration`).
         seed: the seed behind every random step.
         from_order, to_order: the orders of the pulls (default LO -> NLO).
         caveat: a warning that holds for these pulls (points of one perturbative series are
             correlated, not independent processes), or None.
+        out_of_sample: :class:`~scaleuq.stats.coverage.OutOfSample` per target: leave-one-out
+            coverage and the out-of-sample (conformal) factor.
     """
 
     stage: str
@@ -78,6 +81,20 @@ class FitStudy:
         """Model with the lowest BIC."""
         return min(self.fits, key=lambda f: f.bic).model
 
+    @property
+    def recommended_calibration(self) -> tuple[dict[str, Any], ...]:
+        """The recommended inflation factors: the out-of-sample (split-conformal) ones of
+        :attr:`out_of_sample`, one per target; :attr:`calibration` holds the in-sample
+        quantiles (they cover these very pulls by construction)."""
+        return tuple(
+            {
+                "target": o.target, "factor": o.factor, "method": "split-conformal",
+                "loo_coverage": o.factor_loo_coverage, "guaranteed": o.reached,
+                "in_sample_factor": o.in_sample_factor,
+            }
+            for o in self.out_of_sample
+        )  # fmt: skip
+
     def fit_of(self, model: str) -> ModelFit:
         """The fit of one model."""
         return next(f for f in self.fits if f.model == model)
@@ -99,6 +116,7 @@ class FitStudy:
             "best_aic": self.best_aic,
             "best_bic": self.best_bic,
             "coverage": [asdict(r) for r in self.coverage],
+            "recommended_calibration": list(self.recommended_calibration),
             "calibration": [asdict(c) for c in self.calibration],
             "out_of_sample": [o.to_dict() for o in self.out_of_sample],
             "from_order": self.from_order,
