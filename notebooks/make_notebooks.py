@@ -51,8 +51,9 @@ PULL_STUDY = [
         "    params = ', '.join(f'{p.name}={p.value:.3g}±{p.hesse_error:.2g}' for p in f.params)\n"
         "    print(f'{f.model:13s} AIC {f.aic:6.2f}  p(GoF) {f.gof_pvalue:.3f}  {params}')\n"
         "print('best by AIC:', study.best_aic)\n"
-        "for c in study.calibration:\n"
-        "    print(f'{100*c.target:.1f}% coverage needs the band inflated by {c.factor:.2f} [{c.low:.2f}, {c.high:.2f}]')"
+        "for r, c in zip(study.recommended_calibration, study.calibration):\n"
+        "    print(f\"{100*c.target:.1f}%: inflate the band by {r['factor']:.2f} (out of sample); \"\n"
+        "          f'in-sample quantile {c.factor:.2f} [{c.low:.2f}, {c.high:.2f}]')"
     ),
     new_markdown_cell("## 4. Figures"),
     new_code_cell(
