@@ -273,16 +273,40 @@ def calibrate_corpus(
     """
     from scaleuq.io.datasets import load_bundled
     from scaleuq.pull.reference import reference_correct
-    from scaleuq.stats.coverage import calibrate
     from scaleuq.stats.fitting import check_seed
-    from scaleuq.stats.study import stage_pulls
 
     seed = check_seed(seed)
     if n_bootstrap < 1:
         raise OptionError(f"--bootstrap must be at least 1, got {n_bootstrap}")
+    if factors not in FACTOR_KINDS:
+        raise OptionError(f"unknown factors '{factors}'; choose {', '.join(FACTOR_KINDS)}")
     table = load_bundled("pulls") if corpus is None else corpus
     ref_table = load_bundled("reference") if reference is None else reference
     correction = reference_correct(table, reference=ref_table, convention=convention, n_mode=n_mode)
+    return calibrate_correction(
+        correction,
+        corpus_names=corpus_names or (("bundled:pulls",) if corpus is None else ("table",)),
+        reference_name=reference_name
+        or (BUNDLED_REFERENCE if reference is None else "given reference table"),
+        stage=stage, n_bootstrap=n_bootstrap, seed=seed, factors=factors,
+    )  # fmt: skip
+
+
+def calibrate_correction(
+    correction: ReferenceCorrection,
+    *,
+    corpus_names: tuple[str, ...],
+    reference_name: str,
+    stage: str = "after",
+    n_bootstrap: int = 2000,
+    seed: int = 0,
+    factors: str = "out-of-sample",
+) -> CorpusCalibration:
+    """:func:`calibrate_corpus` on pulls already reference-corrected (``scaleuq figures``
+    calibrates its own corpus this way); the same factors for the same seed."""
+    from scaleuq.stats.coverage import calibrate
+    from scaleuq.stats.study import stage_pulls
+
     processes, _, pulls = stage_pulls(correction, stage)
     ok = np.isfinite(pulls)
     if ok.sum() < 3:
@@ -291,18 +315,15 @@ def calibrate_corpus(
     # and intervals equal those of `scaleuq fit` with the same seed
     boot_seed = int(np.random.SeedSequence(seed).spawn(2)[1].generate_state(1)[0])
     c68, c95 = calibrate(pulls, n_bootstrap=n_bootstrap, seed=boot_seed)[:2]
-    if factors not in FACTOR_KINDS:
-        raise OptionError(f"unknown factors '{factors}'; choose {', '.join(FACTOR_KINDS)}")
     flagged = correction.table.loc[correction.table["flagged"].astype(bool), "process"]
     extra = _sample_fields(pulls[ok], tuple(processes[ok]), set(flagged), c68, c95, factors)
     return CorpusCalibration(
-        corpus=corpus_names or (("bundled:pulls",) if corpus is None else ("table",)),
+        corpus=tuple(corpus_names),
         stage=stage,
-        convention=convention,
-        n_mode=n_mode,
+        convention=correction.before.convention,
+        n_mode=correction.reference.n_mode,
         reference=correction.reference,
-        reference_source=reference_name
-        or (BUNDLED_REFERENCE if reference is None else "given reference table"),
+        reference_source=reference_name,
         processes=tuple(processes[ok]),
         pulls=pulls[ok],
         factor_68=c68,

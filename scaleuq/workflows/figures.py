@@ -36,26 +36,15 @@ def coverage_toys_step(
     so the toys follow the report's options and seed; the number of pseudo-experiments is the
     report's number of bootstrap resamples (2000 by default, at least 10).
     """
-    from scaleuq.analysis.recommend import CorpusCalibration
+    from scaleuq.analysis.recommend import calibrate_correction
     from scaleuq.analysis.toys import coverage_toys
     from scaleuq.report.plot_analysis import write_toy_report
 
-    study = studies["after"]
-    c68, c95 = study.calibration[0], study.calibration[1]
-    calibration = CorpusCalibration(
-        corpus=tuple(sidecar.get("inputs", ["report corpus"])),
-        stage="after",
-        convention=study.convention,
-        n_mode=correction.reference.n_mode,
-        reference=correction.reference,
-        reference_source="the report's reference set",
-        processes=study.processes,
-        pulls=study.pulls,
-        factor_68=c68,
-        factor_95=c95,
-        n_bootstrap=c68.n_bootstrap,
-        seed=seed,
-    )
+    c68 = studies["after"].calibration[0]
+    calibration = calibrate_correction(
+        correction, corpus_names=tuple(sidecar.get("inputs", ["report corpus"])),
+        reference_name="the report's reference set", n_bootstrap=c68.n_bootstrap, seed=seed,
+    )  # fmt: skip
     n_toys = max(int(c68.n_bootstrap), 10)
     result = coverage_toys(calibration, correction=correction, n_toys=n_toys, seed=seed)
     return write_toy_report(result, output_dir, sidecar)
