@@ -2,7 +2,8 @@
 
 Each command is started ``--runs`` times, interleaved (A B C ... A B C ...), so a change of the
 machine's load hits every command alike; medians are printed with the ratio of each command to
-``scaleuq pulls`` and to ``python -c "import numpy"`` measured in the same run.
+``scaleuq pulls`` and to ``python -c "import numpy"`` measured in the same run (wall time, CPU
+seconds of the process, peak memory).
 
 Commands (the 1000-event file is the real MadGraph 3.5.8 ``p p > j j`` file of
 ../shared/data/lhe, 145 weights):
@@ -11,7 +12,8 @@ Commands (the 1000-event file is the real MadGraph 3.5.8 ``p p > j j`` file of
   * ``scaleuq ingest lhe FILE`` (small files are parsed in Python, without numba), and the same
     with ``SCALEUQ_LHE_ENGINE=kernel`` (the compiled kernel, loaded without numba's entry-point
     extensions): the options compared;
-  * ``scaleuq reweight FILE --pdf NNPDF23_lo_as_0130_qed --summary`` (pythia8mc's grid);
+  * ``scaleuq reweight FILE --pdf NNPDF23_lo_as_0130_qed --summary`` (pythia8mc's grid), and
+    the same writing the re-weighted file (``-o OUT.lhe``);
   * ``scaleuq export pyhf --lhe FILE -o WS.json``.
 
 Which packages register numba extensions in the interpreter used is printed (awkward, vector).
@@ -42,8 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "lhe" / "pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz"
 
 
-def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one whole process."""
+def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one whole process."""
     t = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=tempfile.gettempdir()
@@ -54,7 +56,7 @@ def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -83,35 +85,51 @@ def main() -> None:
         "scaleuq pulls": ([*scaleuq, "pulls"], env),
         "ingest lhe (1k events)": ([*scaleuq, "ingest", "lhe", str(REAL)], env),
         "ingest lhe, SCALEUQ_LHE_ENGINE=kernel": (
-            [*scaleuq, "ingest", "lhe", str(REAL)], {**env, "SCALEUQ_LHE_ENGINE": "kernel"}
+            [*scaleuq, "ingest", "lhe", str(REAL)],
+            {**env, "SCALEUQ_LHE_ENGINE": "kernel"},
         ),
         "reweight --summary (1k events)": (
-            [*scaleuq, "reweight", str(REAL), "--pdf", "NNPDF23_lo_as_0130_qed", "--summary"], env
+            [*scaleuq, "reweight", str(REAL), "--pdf", "NNPDF23_lo_as_0130_qed", "--summary"],
+            env,
+        ),
+        "reweight -o OUT.lhe (1k events)": (
+            [
+                *scaleuq,
+                "reweight",
+                str(REAL),
+                "--pdf",
+                "NNPDF23_lo_as_0130_qed",
+                "-o",
+                str(ws.with_name("out.lhe")),
+            ],
+            env,
         ),
         "export pyhf --lhe (1k events)": (
-            [*scaleuq, "export", "pyhf", "--lhe", str(REAL), "-o", str(ws)], env
+            [*scaleuq, "export", "pyhf", "--lhe", str(REAL), "-o", str(ws)],
+            env,
         ),
     }
     print(f"interpreter: {py}; importable numba-extension packages, entry points, scaleuq: {probe}")
     print(f"load before: {os.getloadavg()}")
     for cmd, e in commands.values():  # warm-up: caches (numba, grids) and the page cache
         run_once(cmd, e)
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    times: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
     for _ in range(args.runs):
         for name, (cmd, e) in commands.items():
             times[name].append(run_once(cmd, e))
     print(f"load after: {os.getloadavg()}")
     med = {
-        name: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v))
+        name: tuple(statistics.median(r[k] for r in v) for k in range(3))
         for name, v in times.items()
     }
     pulls, numpy_ = med["scaleuq pulls"], med['python -c "import numpy"']
-    print(f"\n{'command':40s} {'wall s':>7s} {'min-max':>11s} {'peak MiB':>9s} "
-          f"{'x pulls':>8s} {'x numpy':>8s} {'mem x pulls':>11s}")  # fmt: skip
-    for name, (wall, mem) in med.items():
-        lo, hi = min(w for w, _ in times[name]), max(w for w, _ in times[name])
-        print(f"{name:40s} {wall:7.2f} {lo:5.2f}-{hi:5.2f} {mem:9.0f} {wall / pulls[0]:8.2f} "
-              f"{wall / numpy_[0]:8.2f} {mem / pulls[1]:11.2f}")  # fmt: skip
+    print(f"\n{'command':40s} {'wall s':>7s} {'min-max':>11s} {'CPU s':>6s} {'peak MiB':>9s} "
+          f"{'x pulls':>8s} {'x numpy':>8s} {'CPU x pulls':>11s} {'mem x pulls':>11s}")  # fmt: skip
+    for name, (wall, mem, cpu) in med.items():
+        lo, hi = min(r[0] for r in times[name]), max(r[0] for r in times[name])
+        print(f"{name:40s} {wall:7.2f} {lo:5.2f}-{hi:5.2f} {cpu:6.2f} {mem:9.0f} "
+              f"{wall / pulls[0]:8.2f} {wall / numpy_[0]:8.2f} {cpu / pulls[2]:11.2f} "
+              f"{mem / pulls[1]:11.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
