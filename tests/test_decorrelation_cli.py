@@ -308,7 +308,8 @@ def _committed_runs() -> list[Path]:
 
 def test_committed_decorrelation_reports_exist() -> None:
     assert [p.name for p in _committed_runs()] == [
-        "decorrelation_medium_summary.md", "decorrelation_quick_summary.md",
+        "decorrelation_full_summary.md", "decorrelation_medium_summary.md",
+        "decorrelation_quick_summary.md",
     ]  # fmt: skip
 
 
