@@ -14,7 +14,11 @@ Each reader runs in a fresh subprocess (peak RSS is its own; wall and CPU second
   limits: `cat FILE > /dev/null` (reading the bytes) and "isal decompress + count events"
       (python-isal decompressing every piece and bytes.count(b"</event>"): one pass over the
       text, the physical limit of any reader of the file);
-  (i) the whole `scaleuq ingest lhe FILE` process (start-up included) against the limit.
+  (i) the whole `scaleuq ingest lhe FILE` process (start-up included) against the limit, with
+      --jobs 1 and 2, and on 50k events x 9 weights against a pylhe script reading the same
+      events into arrays (interleaved rounds, medians; each command run once untimed first so
+      that every process, scaleuq's and pylhe's alike, loads cached bytecode). Lines starting
+      with RATIO give each figure against its named alternative, with the load average.
 pylhe is timed on the first --pylhe-events events of the same file (its rate does not depend
 on the file length). Prints the machine load (uptime) before and after: other processes share
 the cores, so compare ratios taken in the same run.
@@ -30,6 +34,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -135,24 +142,41 @@ done(n, t, c)
 )
 
 
+#: the environment of every timed process: bytecode written to and read from a private cache
+#: (``PYTHONPYCACHEPREFIX``, set in :func:`main`), as an installed package has it, even where
+#: the session sets ``PYTHONDONTWRITEBYTECODE`` (then every scaleuq module, unlike pylhe's,
+#: would be compiled from source in every process)
+ENV = dict(os.environ)
+
+
 def child(code: str, *args: object) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True
-    )
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True,
+        env=ENV,
+    )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def timed(cmd: list[str], stdout: object = subprocess.DEVNULL) -> dict:
-    """Wall and CPU seconds of a whole command (children's rusage)."""
-    import resource
+    """Wall and CPU seconds (its own rusage, from wait4) and peak RSS of a whole command.
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"seconds": wall, "cpu": cpu, "maxrss_mb": after.ru_maxrss / 1024}
+    The peak RSS comes from GNU time where installed: a child's ``ru_maxrss`` starts from
+    this process's size at the fork, so a benchmark holding a big file in memory would
+    inflate it.
+    """
+    gnu_time = shutil.which("time") or ""
+    with tempfile.NamedTemporaryFile("r") as rss:
+        wrap = [gnu_time, "-f", "%M", "-o", rss.name] if gnu_time.startswith("/usr/") else []
+        t = time.perf_counter()
+        proc = subprocess.Popen([*wrap, *cmd], stdout=stdout, stderr=subprocess.DEVNULL, env=ENV)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        peak = rss.read().strip().splitlines()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    kb = int(peak[-1]) if wrap and peak and peak[-1].isdigit() else usage.ru_maxrss
+    return {"seconds": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_mb": kb / 1024}
 
 
 def tile_real(path: Path, n_events: int) -> Path:
@@ -192,6 +216,9 @@ def main() -> None:
     parser.add_argument("--ingest-events", type=int, default=200_000)
     parser.add_argument("--whole-events", type=int, default=50_000)
     parser.add_argument("--only-whole", action="store_true", help="only the whole-process figures")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="interleaved rounds of the whole processes (medians)"
+    )
     parser.add_argument("--cores", type=int, nargs="+", default=[1, 2, 0], help="0: all")
     parser.add_argument(
         "--before",
@@ -213,6 +240,8 @@ def main() -> None:
     print(f"load before: {uptime()}")
     print(f"cores available: {default_jobs()}; gzip via {decompressor_name()}")
     with tempfile.TemporaryDirectory() as tmp:
+        ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+        ENV["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         if args.baseline:
             code = subprocess.run(
                 ["git", "show", f"{args.baseline}:scaleuq/io/lhe/reader.py"],
@@ -233,9 +262,9 @@ def main() -> None:
                         tile_real(name, n)
                     bench_file(name, n, k, kind, args)
                     name.unlink()
-        bench_whole_9(Path(tmp), args.whole_events, args.before)
+        bench_whole_9(Path(tmp), args.whole_events, args.before, args.repeat)
         if REAL.is_file():
-            bench_ingest(Path(tmp), args.ingest_events, args.before)
+            bench_ingest(Path(tmp), args.ingest_events, args.before, max(3, args.repeat // 2))
     print(f"load after: {uptime()}")
 
 
@@ -298,56 +327,106 @@ def before_cmd(before: str | None) -> list[str]:
     return ["env", f"PYTHONPATH={before}", sys.executable, "-P", "-m", "scaleuq"] if before else []
 
 
-def bench_whole_9(tmp: Path, n: int, before: str | None = None) -> None:
+def loadavg() -> str:
+    """The 1-minute load average (other processes share the cores)."""
+    return Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+
+
+def median_runs(commands: dict[str, list[str]], repeat: int) -> dict[str, dict]:
+    """Each command once untimed (bytecode cached), then ``repeat`` interleaved rounds; the
+    median wall time of each, with the CPU seconds and peak RSS of that run."""
+    for cmd in commands.values():
+        timed(cmd)
+    runs: dict[str, list[dict]] = {name: [] for name in commands}
+    loads = [loadavg()]
+    for _ in range(repeat):
+        for name, cmd in commands.items():
+            runs[name].append(timed(cmd))
+        loads.append(loadavg())
+    out = {}
+    for name, results in runs.items():
+        wall = statistics.median(r["seconds"] for r in results)
+        best = min(results, key=lambda r: abs(r["seconds"] - wall))
+        out[name] = {**best, "seconds": wall, "all": [r["seconds"] for r in results]}
+    print(f"  (load average during these runs: {' '.join(loads)})")
+    return out
+
+
+def row(label: str, r: dict, ref: float | None = None, ratio: str = "") -> None:
+    runs = " ".join(f"{x:.2f}" for x in r.get("all", []))
+    tail = f" {r['seconds'] / ref:8.2f}" if ref else f" {'':8s}"
+    print(
+        f"{label:46s} {r['seconds']:7.2f} {r['cpu']:7.2f} {r['maxrss_mb']:6.0f}{tail}  [{runs}] {ratio}"
+    )
+
+
+def head(last: str) -> None:
+    print(f"{'task':46s} {'wall s':>7s} {'cpu s':>7s} {'RSS MB':>6s} {last:>8s}  [each run]")
+
+
+def bench_whole_9(tmp: Path, n: int, before: str | None = None, repeat: int = 5) -> None:
     """Whole processes on a 9-weight gzipped file: `scaleuq ingest lhe` against a pylhe script
-    reading the same events (event info and weights) into arrays, interleaved, 3 pairs (and the
-    code of ``before``, when given)."""
+    reading the same events (event info and weights) into arrays, interleaved, median of
+    ``repeat`` (and the code of ``before``, when given)."""
     from scaleuq.io.synthetic import write_synthetic_lhe
 
     path = write_synthetic_lhe(tmp / f"w9_{n}.lhe.gz", n, seed=1)
     print(f"\n== whole process, 9 weights, {n} events, gzip: {path.stat().st_size / 1e6:.0f} MB ==")
-    ours, theirs, old = [], [], []
-    for _ in range(3):
-        ours.append(timed([sys.executable, "-m", "scaleuq", "ingest", "lhe", str(path)]))
-        theirs.append(timed([sys.executable, "-c", PYLHE_WHOLE, str(path)]))
-        if before:
-            old.append(timed([*before_cmd(before), "ingest", "lhe", str(path)]))
-    ours.sort(key=lambda r: r["seconds"])
-    theirs.sort(key=lambda r: r["seconds"])
-    o, t = ours[1], theirs[1]
-    print(f"{'task':44s} {'wall s':>8s} {'cpu s':>8s} {'x scaleuq':>9s}")
-    print(f"{'scaleuq ingest lhe (process, median of 3)':44s} {o['seconds']:8.2f} {o['cpu']:8.2f} {1:9.2f}")
-    print(f"{'pylhe script (process, median of 3)':44s} {t['seconds']:8.2f} {t['cpu']:8.2f} {t['seconds'] / o['seconds']:9.2f}")
-    if old:
-        b = sorted(old, key=lambda r: r["seconds"])[1]
-        print(f"{'--before tree ingest lhe (median of 3)':44s} {b['seconds']:8.2f} {b['cpu']:8.2f} {b['seconds'] / o['seconds']:9.2f}")
+    commands = {
+        "scaleuq": [sys.executable, "-m", "scaleuq", "ingest", "lhe", str(path)],
+        "pylhe": [sys.executable, "-c", PYLHE_WHOLE, str(path)],
+    }
+    if before:
+        commands["before"] = [*before_cmd(before), "ingest", "lhe", str(path)]
+    r = median_runs(commands, repeat)
+    head("x ours")
+    row("scaleuq ingest lhe", r["scaleuq"], r["scaleuq"]["seconds"])
+    row("pylhe script (info + weights into arrays)", r["pylhe"], r["scaleuq"]["seconds"])
+    if before:
+        row("--before tree: scaleuq ingest lhe", r["before"], r["scaleuq"]["seconds"])
+    ratio = r["pylhe"]["seconds"] / r["scaleuq"]["seconds"]
+    line = (
+        f"RATIO {n // 1000}k x 9: scaleuq ingest lhe {ratio:.2f}x faster than pylhe (target >= 5x)"
+    )
+    if before:
+        line += f"; before: {r['pylhe']['seconds'] / r['before']['seconds']:.2f}x"
+    print(line)
 
 
-def bench_ingest(tmp: Path, n: int, before: str | None = None) -> None:
-    """The whole `scaleuq ingest lhe` process on a 145-weight gzipped file, and 4 such files."""
+def bench_ingest(tmp: Path, n: int, before: str | None = None, repeat: int = 3) -> None:
+    """The whole `scaleuq ingest lhe` process on a 145-weight gzipped file against the isal
+    decompress-and-count limit, with --jobs 1 and 2 (medians of ``repeat`` interleaved rounds),
+    and four files of a quarter each."""
     path = tile_real(tmp / "ingest.lhe.gz", n)
     print(
         f"\n== whole process: scaleuq ingest lhe, 145 weights, {n} events, gzip: {path.stat().st_size / 1e6:.0f} MB =="
     )
-    limit = child(LIMIT, path)
-    exe = [sys.executable, "-m", "scaleuq"]
-    print(f"{'task':44s} {'wall s':>8s} {'cpu s':>8s} {'x limit':>8s}")
-    print(
-        f"{'isal decompress + count events (limit)':44s} {limit['seconds']:8.2f} {limit['cpu']:8.2f} {1:8.2f}"
-    )
-    for cores in (1, 2):
-        r = timed([*exe, "ingest", "lhe", str(path), "--jobs", str(cores)])
-        print(
-            f"{f'scaleuq ingest lhe --jobs {cores} (process)':44s} {r['seconds']:8.2f} {r['cpu']:8.2f} {r['seconds'] / limit['seconds']:8.2f}"
-        )
+    limits = sorted((child(LIMIT, path) for _ in range(repeat)), key=lambda x: x["seconds"])
+    limit = limits[len(limits) // 2]
+    exe = [sys.executable, "-m", "scaleuq", "ingest", "lhe", str(path)]
+    commands = {f"jobs {j}": [*exe, "--jobs", str(j)] for j in (1, 2)}
+    if before:
+        for j in (1, 2):
+            commands[f"before {j}"] = [
+                *before_cmd(before),
+                "ingest",
+                "lhe",
+                str(path),
+                "--jobs",
+                str(j),
+            ]
+    r = median_runs(commands, repeat)
+    head("x limit")
+    limit_row = {**limit, "all": [x["seconds"] for x in limits]}
+    row("isal decompress + count events (limit)", limit_row, limit["seconds"])
+    for j in (1, 2):
+        row(f"scaleuq ingest lhe --jobs {j}", r[f"jobs {j}"], limit["seconds"])
         if before:
-            r = timed([*before_cmd(before), "ingest", "lhe", str(path), "--jobs", str(cores)])
-            print(
-                f"{f'  --before tree, --jobs {cores}':44s} {r['seconds']:8.2f} {r['cpu']:8.2f} {r['seconds'] / limit['seconds']:8.2f}"
-            )
-    startup = timed([*exe, "--help"])
+            row(f"  --before tree, --jobs {j}", r[f"before {j}"], limit["seconds"])
+    one, two = r["jobs 1"]["seconds"], r["jobs 2"]["seconds"]
     print(
-        f"{'  of which `scaleuq --help` start-up':44s} {startup['seconds']:8.2f} {startup['cpu']:8.2f}"
+        f"RATIO {n // 1000}k x 145: --jobs 1 {one / limit['seconds']:.2f}x the isal limit (target <= 2x);"
+        f" --jobs 2 {two / limit['seconds']:.2f}x; --jobs 2 is {one / two:.2f}x as fast as --jobs 1"
     )
     # many files: four files of n/4 events of one process (an LO run split in parts is one
     # run per file, so they are given distinct processes through their proc cards)
@@ -362,16 +441,19 @@ def bench_ingest(tmp: Path, n: int, before: str | None = None) -> None:
         for i, proc in enumerate(("p p > j j", "p p > j j j", "p p > z j", "p p > w+ j")):
             cut0 = body.index(b"<event>", i * per) if i else 0
             cut1 = body.index(b"<event>", (i + 1) * per) if i < 3 else body.rindex(b"</event>") + 8
-            head = text[:head_end].replace(b"generate p p > j j", b"generate " + proc.encode())
+            head_text = text[:head_end].replace(b"generate p p > j j", b"generate " + proc.encode())
             part = tmp / f"part{i}.lhe.gz"
             with igzip.open(part, "wb", compresslevel=2) as handle:
-                handle.write(head + body[cut0:cut1] + b"\n</LesHouchesEvents>\n")
+                handle.write(head_text + body[cut0:cut1] + b"\n</LesHouchesEvents>\n")
             parts.append(str(part))
-        for cores in (1, 2):
-            r = timed([*exe, "ingest", "lhe", *parts, "--jobs", str(cores)])
-            print(
-                f"{f'4 files, scaleuq ingest lhe --jobs {cores}':44s} {r['seconds']:8.2f} {r['cpu']:8.2f} {r['seconds'] / limit['seconds']:8.2f}"
-            )
+        del text, body  # (a child's peak RSS would start from this process's size)
+        many = [sys.executable, "-m", "scaleuq", "ingest", "lhe", *parts]
+        r = median_runs({f"jobs {j}": [*many, "--jobs", str(j)] for j in (1, 2)}, repeat)
+        head("x limit")
+        for j in (1, 2):
+            row(f"4 files, scaleuq ingest lhe --jobs {j}", r[f"jobs {j}"], limit["seconds"])
+        one, two = r["jobs 1"]["seconds"], r["jobs 2"]["seconds"]
+        print(f"RATIO 4 files: --jobs 2 is {one / two:.2f}x as fast as --jobs 1")
 
 
 if __name__ == "__main__":

@@ -119,7 +119,9 @@ def test_unusual_layouts_fall_back_to_the_kernel(tmp_path: Path) -> None:
     swapped = EVENT.replace("<wgt id='a'>", "<wgt name='x' id='a'>")  # another attribute first
     comment = EVENT.replace(" 21 1 1 1", "# a comment\n 21 1 1 1")
     crlf = EVENT.replace("\n", "\r\n")
-    path = _file(tmp_path, [swapped.format(a=1, b=2), comment.format(a=3, b=4), crlf.format(a=5, b=6)])
+    path = _file(
+        tmp_path, [swapped.format(a=1, b=2), comment.format(a=3, b=4), crlf.format(a=5, b=6)]
+    )
     py = read_lhe(path, particles=True, engine="python")
     kn = read_lhe(path, particles=True, engine="kernel")
     assert same(py.weights, kn.weights) and same(py.particles, kn.particles)
@@ -234,6 +236,10 @@ def test_block_path_agrees_with_the_kernel_on_real_files(path: Path) -> None:
             if fast is not None:
                 taken += 1
                 assert same(fast.info, kn.info) and same(fast.weights, kn.weights)
+                # read in place (up to cut, without a copy): the same arrays
+                whole = _parse_python_block(text, n, table if weights else {}, k, weights, cut)
+                assert whole is not None and same(whole.info, kn.info)
+                assert same(whole.weights, kn.weights)
     if "3.5.8" in path.name:  # MadGraph's own layout: the block pass must take it
         assert taken == 2 * len(blocks)
 
@@ -256,13 +262,17 @@ ENTRY = "<wgt id='{i}'> {v} </wgt>\n"
     "second",
     [
         # entries shifted between two events: a, b, a then b (the id sequence still repeats)
-        EVENT.replace("<wgt id='b'> {b} </wgt>\n", "<wgt id='b'> {b} </wgt>\n<wgt id='a'> 5 </wgt>\n"),
+        EVENT.replace(
+            "<wgt id='b'> {b} </wgt>\n", "<wgt id='b'> {b} </wgt>\n<wgt id='a'> 5 </wgt>\n"
+        ),
         EVENT.replace("<rwgt>\n", "").replace("</rwgt>\n", ""),  # <wgt> outside <rwgt>
         EVENT.replace("</rwgt>", "text</rwgt>"),  # something else in the block
         EVENT.replace("<rwgt>\n<wgt id='a'> {a} </wgt>\n<wgt id='b'> {b} </wgt>\n</rwgt>\n", ""),
         EVENT.replace("</rwgt>\n", "</rwgt>\n<rwgt>\n<wgt id='c'> 1 </wgt>\n</rwgt>\n"),
-        EVENT.replace("<wgt id='a'> {a} </wgt>\n<wgt id='b'> {b} </wgt>\n",
-                      "<wgt id='b'> {b} </wgt>\n<wgt id='a'> {a} </wgt>\n"),  # another order
+        EVENT.replace(
+            "<wgt id='a'> {a} </wgt>\n<wgt id='b'> {b} </wgt>\n",
+            "<wgt id='b'> {b} </wgt>\n<wgt id='a'> {a} </wgt>\n",
+        ),  # another order
         EVENT.replace("<wgt id='a'>", "<wgt id = 'a'>"),  # spaces the regex allows
         EVENT.replace("<wgt id='a'> {a} </wgt>", "<wgt id='a'>{a}</wgt>"),
         EVENT.replace("</event>", "<event>\n</event>"),  # a nested tag
@@ -271,6 +281,18 @@ ENTRY = "<wgt id='{i}'> {v} </wgt>\n"
         EVENT.replace("{a}", "1.0D+00"),
         EVENT.replace("{a}", "1_0"),
         EVENT.replace("{a}", "<1"),
+        # layouts the one-split block pass takes (or hands on): tags beside the <rwgt> block,
+        # blank lines and tabs before the info line, attributes, entries without a space
+        EVENT.replace("<rwgt>", "<mgrwt>\n<rscale> 2 0.9E+02</rscale>\n</mgrwt>\n<rwgt>"),
+        EVENT.replace("</rwgt>\n", "</rwgt>\n<scales pt_clust_1='1.0'/>\n"),
+        EVENT.replace(" 2 1 +1.5e+00", "\n\t2\t1 +1.5e+00"),
+        EVENT.replace("<event>", "<event npLO=' 1 ' npNLO='-1'>"),
+        EVENT.replace("</wgt>\n<wgt id='b'>", "</wgt><wgt id='b'>"),
+        EVENT.replace("<wgt id='a'>", '<wgt id="a">'),  # another quote than the first event's
+        EVENT + "</rwgt>\n",  # a mark between events
+        EVENT + "text between events\n",
+        EVENT.replace("{a}", "1e400"),  # float() and the kernel: inf
+        EVENT.replace("{a}", "0x10"),
     ],
 )
 def test_block_path_declines_what_the_event_loop_decides(tmp_path: Path, second: str) -> None:
@@ -301,6 +323,14 @@ def test_block_path_takes_the_common_layout(tmp_path: Path) -> None:
     assert fast is not None
     np.testing.assert_array_equal(fast.weights, [[i + 0.5, -i] for i in range(50)])
     assert _parse_python_block(text[:cut], n - 1, table, 2, True) is None  # a count that lies
+    # MadGraph's <mgrwt> block before <rwgt>, in every event: still the block pass
+    mg = EVENT.replace("<rwgt>", "<mgrwt>\n<rscale> 2 0.9E+02</rscale>\n</mgrwt>\n<rwgt>")
+    path = _file(tmp_path, [mg.format(a=i + 0.5, b=-i) for i in range(50)], "mg.lhe")
+    header, ((text, cut, n, _),) = _blocks(path)
+    fast = _parse_python_block(text, n, table, 2, True, cut)
+    assert fast is not None
+    kn = parse_block(text, cut, n, 1, header, path, engine="kernel")
+    assert same(fast.info, kn.info) and same(fast.weights, kn.weights)
 
 
 def test_engine_threshold_depends_on_the_declared_weights(

@@ -118,3 +118,12 @@ def test_a_registered_table_format_is_listed_and_read(tmp_path) -> None:
         assert json.loads(result.stdout)["processes"][0]["pull"] == pytest.approx(2.0)
     finally:
         TABLE_READERS.unregister("semicolon")
+
+
+def test_provenance_of_a_command_that_reads_no_table_names_no_table() -> None:
+    """JSON provenance: the bundled data only where a table command was given no table."""
+    from scaleuq.cli._common import meta
+
+    assert meta("pulls", ())["inputs"] == ["bundled:pulls"]
+    assert meta("pulls", ("a.csv",))["inputs"] == ["a.csv"]
+    assert meta("decorrelation toy", None, seed=0)["inputs"] == []

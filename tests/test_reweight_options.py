@@ -58,7 +58,9 @@ def test_bad_options_are_one_line_and_write_nothing(
 def test_nothing_to_compute_is_refused(tmp_path: Path, toyset: Path) -> None:
     src = make_lhe(tmp_path / "a.lhe", n=3)
     with pytest.raises(OptionError, match="nothing to compute"):
-        reweight(src, tmp_path / "o.lhe", pdf="toyset", pdf_path=toyset, mur=(1,), muf=(1,), dyn=(-1,))
+        reweight(
+            src, tmp_path / "o.lhe", pdf="toyset", pdf_path=toyset, mur=(1,), muf=(1,), dyn=(-1,)
+        )
     assert not (tmp_path / "o.lhe").exists()
 
 
@@ -80,9 +82,15 @@ def test_output_onto_a_pdf_file_it_reads_is_refused(tmp_path: Path, toyset: Path
 def test_reference_member_and_its_lhapdf_id(tmp_path: Path, toyset: Path) -> None:
     src = make_lhe(tmp_path / "a.lhe", n=6, seed=3)
     sigma0 = read_header(src).xsec_pb
-    res = reweight(src, tmp_path / "o.lhe", pdf="toyset/2", pdf_path=toyset, pdf_members="all", dyn=(-1,))
+    res = reweight(
+        src, tmp_path / "o.lhe", pdf="toyset/2", pdf_path=toyset, pdf_members="all", dyn=(-1,)
+    )
     scale = [w for w in res.weights if w.group == "Central scale variation"]
-    assert scale and {w.lhapdf_id for w in scale} == {910002} and {w.pdf for w in scale} == {"toyset/2"}
+    assert (
+        scale
+        and {w.lhapdf_id for w in scale} == {910002}
+        and {w.pdf for w in scale} == {"toyset/2"}
+    )
     members = {w.pdf: w for w in res.weights if w.group == "toyset"}
     assert [w.lhapdf_id for w in members.values()] == [910000, 910001, 910002]
     # member 2 is the reference: its weight is the event weight, so its cross section is sigma0
@@ -90,7 +98,9 @@ def test_reference_member_and_its_lhapdf_id(tmp_path: Path, toyset: Path) -> Non
     assert members["toyset/0"].xsec_pb != pytest.approx(sigma0, rel=1e-6)
     # the same scale weights as with member 2 alone
     alone = reweight(src, tmp_path / "p.lhe", pdf="toyset/2", pdf_path=toyset, dyn=(-1,))
-    assert [w.xsec_pb for w in alone.weights] == pytest.approx([w.xsec_pb for w in scale], rel=1e-12)
+    assert [w.xsec_pb for w in alone.weights] == pytest.approx(
+        [w.xsec_pb for w in scale], rel=1e-12
+    )
     head = (tmp_path / "p.lhe").read_text().split("</initrwgt>")[0]
     assert 'PDF="910002"' in head and 'PDF="910000"' not in head
 
@@ -115,7 +125,9 @@ def test_a_beam_without_pdfrwt_and_a_negative_scale(tmp_path: Path, toyset: Path
     text = make_lhe(tmp_path / "a.lhe", n=4).read_text()
     ep = tmp_path / "ep.lhe"  # e p: the electron beam has no <pdfrwt> (was an IndexError)
     ep.write_text(
-        re.sub(r'<pdfrwt beam="2">[^\n]*\n', "", text).replace("2212 2212 6.5e+03", "2212 11 6.5e+03")
+        re.sub(r'<pdfrwt beam="2">[^\n]*\n', "", text).replace(
+            "2212 2212 6.5e+03", "2212 11 6.5e+03"
+        )
     )
     res = reweight(ep, tmp_path / "ep_out.lhe", pdf="toyset", pdf_path=toyset, dyn=(-1,))
     assert res.n_events == 4 and all(np.isfinite(w.xsec_pb) for w in res.weights)
@@ -144,7 +156,9 @@ def test_default_dyn_leaves_out_undefined_scales(
     assert 1 not in dyns and {-1, 4} <= dyns
     assert "dynamical scale 1 (sum pt) is undefined or zero in event 1" in caplog.text
     assert "--dyn" in caplog.text
-    with pytest.raises(LHEError, match=r"dynamical scale 1 .* undefined or zero; leave it out with --dyn"):
+    with pytest.raises(
+        LHEError, match=r"dynamical scale 1 .* undefined or zero; leave it out with --dyn"
+    ):
         reweight(src, tmp_path / "p.lhe", pdf="toyset", pdf_path=toyset, dyn=(-1, 1))
     assert not (tmp_path / "p.lhe").exists()
 
@@ -155,7 +169,9 @@ def test_a_file_with_weights_gets_a_group_of_its_own(tmp_path: Path, toyset: Pat
     twice = tmp_path / "twice.lhe"
     reweight(src, once, pdf="toyset", pdf_path=toyset, dyn=(-1,))
     # the second pass computes other weights (mu_R only): the readers must use them
-    res = reweight(once, twice, pdf="toyset", pdf_path=toyset, dyn=(-1,), muf=(1,), mur=(0.25, 1, 4))
+    res = reweight(
+        once, twice, pdf="toyset", pdf_path=toyset, dyn=(-1,), muf=(1,), mur=(0.25, 1, 4)
+    )
     assert {w.group for w in res.weights} == {"Central scale variation (scaleuq reweight)"}
     groups = [w.group for w in read_header(twice).weights]
     assert groups.count("Central scale variation") == 8
@@ -167,9 +183,19 @@ def test_a_file_with_weights_gets_a_group_of_its_own(tmp_path: Path, toyset: Pat
     code, text = _run("ingest", "lhe", str(twice))
     assert code == 0 and "weight group 'Central scale variation (scaleuq reweight)'" in text
     code, text = _run(
-        "reweight", str(twice), "--pdf", "toyset", "--pdf-path", str(toyset), "--dyn=-1", "--summary"
+        "reweight",
+        str(twice),
+        "--pdf",
+        "toyset",
+        "--pdf-path",
+        str(toyset),
+        "--dyn=-1",
+        "--summary",
     )
-    assert code == 0 and "summary from weight group 'Central scale variation (scaleuq reweight 2)'" in text
+    assert (
+        code == 0
+        and "summary from weight group 'Central scale variation (scaleuq reweight 2)'" in text
+    )
 
 
 def test_quiet_silences_the_report(tmp_path: Path, toyset: Path) -> None:

@@ -7,7 +7,10 @@ answers fast.
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -112,12 +115,39 @@ def emit(text: str, output: str | None, inputs: tuple[str, ...] = ()) -> None:
         click.echo(text, nl=False)
 
 
-def meta(command: str, tables: tuple[str, ...], **options: Any) -> dict[str, Any]:
-    """The provenance block put at the top of JSON output."""
+def leave_process(code: int = 0) -> None:
+    """End the ``scaleuq`` process once every output is written and closed: flush stdout,
+    stderr and the log handlers, then exit with ``code`` without the interpreter's teardown
+    (freeing every module and object one by one, which a command that loaded numpy and pandas
+    pays after its work is done).
+
+    Only where this process is the ``scaleuq`` command itself (``python -m scaleuq`` or the
+    ``scaleuq`` script, writing to its own stdout) and no other thread is alive; under a test
+    runner, another program calling :func:`scaleuq.cli.main`, or with threads still running
+    (a Dask client) it returns, and the command ends as usual.
+    """
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    script = os.path.basename(getattr(main, "__file__", None) or "")
+    own = spec.name == "scaleuq.__main__" if spec is not None else script == "scaleuq"
+    if not own or sys.stdout is not sys.__stdout__ or threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: the usual ending reports it
+        return
+    logging.shutdown()
+    os._exit(code)
+
+
+def meta(command: str, tables: tuple[str, ...] | None, **options: Any) -> dict[str, Any]:
+    """The provenance block put at the top of JSON output: ``tables`` the input tables (none
+    given: the bundled data), None for a command that reads no table."""
     return {
         "command": command,
         "scaleuq_version": __version__,
-        "inputs": list(tables) or ["bundled:pulls"],
+        "inputs": [] if tables is None else list(tables) or ["bundled:pulls"],
         "options": options,
     }
 
@@ -133,7 +163,7 @@ def emit_table(
     if fmt == "json":
         text = dumps({**info, **result.to_dict()})
     else:
-        table = result.table.drop(columns=["dataset"])
-        keep = [c for c in table.columns if c in ("process", "n_final") or table[c].notna().any()]
-        text = table[keep].to_csv(index=False, float_format="%.10g")
+        from scaleuq.io.tables import table_csv
+
+        text = table_csv(result.rows)
     emit(text, output, inputs)

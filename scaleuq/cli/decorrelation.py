@@ -95,7 +95,7 @@ def decorrelation_generate(
         from scaleuq.report.render import dumps
 
         info = meta(
-            "decorrelation generate", (), events=events, seed=seed, output_dir=output_dir,
+            "decorrelation generate", None, events=events, seed=seed, output_dir=output_dir,
             jobs=jobs, scheduler=scheduler,
         )  # fmt: skip
         click.echo(dumps({**info, "samples": summary}), nl=False)
@@ -327,7 +327,7 @@ def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt:
 
         click.echo(
             dumps(
-                {**meta("decorrelation closure", (), events=events, seed=seed), **result.to_dict()}
+                {**meta("decorrelation closure", None, events=events, seed=seed), **result.to_dict()}
             ),
             nl=False,
         )
@@ -365,7 +365,7 @@ def decorrelation_toy(
         from scaleuq.report.render import dumps
 
         click.echo(
-            dumps({**meta("decorrelation toy", (), events=events, seed=seed), **result.to_dict()}),
+            dumps({**meta("decorrelation toy", None, events=events, seed=seed), **result.to_dict()}),
             nl=False,
         )
         return

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from scaleuq.choices import TABLE_FORMATS
-from scaleuq.cli._common import emit_table, handle_errors, meta, quiet
+from scaleuq.cli._common import emit_table, handle_errors, leave_process, meta, quiet
 from scaleuq.cli.options import (
     envelope_option,
     format_option,
@@ -44,7 +44,9 @@ def _progress_for(paths: tuple[str, ...]) -> Any:
 
 def table_output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--format`` (csv or json) and ``--output`` of the commands that produce a table."""
-    return format_option(TABLE_FORMATS, "csv")(output_option("Write the table here (atomically) in --format.")(func))
+    return format_option(TABLE_FORMATS, "csv")(
+        output_option("Write the table here (atomically) in --format.")(func)
+    )
 
 
 _PER_RUN_HELP = (
@@ -237,3 +239,4 @@ def ingest_lhe(
         for failed in result.skipped:
             click.echo(f"scaleuq: error: {failed.reason} (file left out of the table)", err=True)
         sys.exit(1)
+    leave_process(0)  # the table is written and closed: no interpreter teardown to wait for

@@ -47,7 +47,9 @@ def _ints(text: str, what: str) -> tuple[int, ...]:
 
 @click.command("reweight")
 @click.argument("events", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@output_option("Write the events with the new weights here (atomically; gzip if it ends in .gz). One input only.")
+@output_option(
+    "Write the events with the new weights here (atomically; gzip if it ends in .gz). One input only."
+)
 @output_dir_option(
     help="Several inputs: write each output here under its input's file name (same compression).",
     exists=True,

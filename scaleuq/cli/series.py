@@ -92,7 +92,7 @@ def dis(
                 bars[0].update(bars[0].length - bars[0].pos)  # 9 steps when none is below m_b
     write_long(result.table, output)
     click.echo(f"wrote {output}", err=True)
-    info = meta("series dis", (), pdf=pdf, datasets=list(chosen_sets), orders=list(chosen_orders),
+    info = meta("series dis", None, pdf=pdf, datasets=list(chosen_sets), orders=list(chosen_orders),
                 q2_min=q2_min, nc_q2_max=nc_q2_max)  # fmt: skip
     info["inputs"] = ["nnpdf_data commondata"]
     emit(render_series(result, fmt, info), None)

@@ -756,13 +756,17 @@ def read_table(path: str | Path, *, format: str | None = None) -> pd.DataFrame:
     return _frame(records)
 
 
-def from_records(
+def canonical_rows(
     records: Sequence[dict[str, Any]], *, dataset: str, sources: Sequence[str]
-) -> pd.DataFrame:
-    """Validate records in the input schema (see module docstring) into a canonical table.
+) -> list[dict[str, Any]]:
+    """Validate records in the input schema (see module docstring) into canonical rows, without
+    pandas: one dict per record over :data:`CANONICAL_COLUMNS` (NaN or None where empty).
 
     Used by the MadGraph and LHE ingestion so that generated rows pass the same checks as a
     user's table. ``sources`` names each record in error messages.
+
+    Raises:
+        TableError: a record outside the schema. DuplicateProcessError: a process named twice.
     """
     rows = []
     for record, source in zip(records, sources, strict=True):
@@ -771,7 +775,80 @@ def from_records(
         row = _record_to_row(clean, source, None)
         row["source"], row["dataset"] = source, dataset
         rows.append(row)
+    names = [row["process"] for row in rows]
+    for name in names:
+        if names.count(name) > 1:
+            where = ", ".join(str(row["source"]) for row in rows if row["process"] == name)
+            raise DuplicateProcessError(
+                f"process '{name}' appears more than once ({where}); keep one row per process"
+            )
+    return rows
+
+
+def from_records(
+    records: Sequence[dict[str, Any]], *, dataset: str, sources: Sequence[str]
+) -> pd.DataFrame:
+    """:func:`canonical_rows` as a canonical table (a DataFrame)."""
+    return frame_of(canonical_rows(records, dataset=dataset, sources=sources))
+
+
+def frame_of(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Canonical rows (:func:`canonical_rows`) as the canonical table: a DataFrame with the
+    columns :data:`CANONICAL_COLUMNS` and their dtypes."""
     return _frame(rows)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a canonical table as plain Python values (None where missing): what
+    :func:`canonical_rows` gives, for :func:`table_csv` and :func:`table_records`."""
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        row = {}
+        for col, value in zip(frame.columns, values, strict=True):
+            item = value.item() if hasattr(value, "item") else value
+            row[col] = None if _is_na(item) else item
+        rows.append(row)
+    return rows
+
+
+def _cell(value: Any, column: str) -> str:
+    if not _present(value):
+        return ""
+    if column in FLOAT_COLUMNS or column == "k_minus_1":
+        return f"{value:.10g}"  # what float_format="%.10g" writes
+    return str(value)
+
+
+def table_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """The CSV of an ingested table: the canonical columns but ``dataset``, of them
+    ``process``, ``n_final`` and those with a value in some row; floats as ``%.10g``, missing
+    values empty: byte for byte what ``DataFrame.to_csv(index=False, float_format="%.10g")``
+    writes for the same table (a test compares them), without pandas."""
+    columns = [
+        col for col in CANONICAL_COLUMNS
+        if col != "dataset"
+        and (col in ("process", "n_final") or any(_present(row.get(col)) for row in rows))
+    ]  # fmt: skip
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(col), col) for col in columns])
+    return out.getvalue()
+
+
+def table_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """JSON-safe rows of an ingested table: every canonical column but ``dataset``, None where
+    missing (the ``processes`` of an ingest command's JSON)."""
+    return [
+        {col: row.get(col) if _present(row.get(col)) else None for col in CANONICAL_COLUMNS
+         if col != "dataset"}
+        for row in rows
+    ]  # fmt: skip
 
 
 def as_table(

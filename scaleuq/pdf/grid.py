@@ -499,17 +499,13 @@ def _interp(
     rows = every if rows is None else np.asarray(rows, dtype=np.int64)
     all_rows = len(rows) == len(every) and bool((rows == every).all())
     n = len(x)
-    if not kernels.available():
-        return apply_patch(
-            values if all_rows else values[rows], cols, patch(member, x, q2, interpolation)
-        )
     if values_t is None:
         vt = members_last(values if all_rows else values[rows])
     else:
         vt = values_t if all_rows else np.ascontiguousarray(values_t[..., rows])
-    out = np.empty((n, len(rows)))
+    out = np.empty((len(rows), n))  # the kernels write members first
     if n == 0:
-        return out.T
+        return out
     starts = np.array([s.start for s in member.subgrids], dtype=np.int64)
     lens = np.array([len(s.q) for s in member.subgrids], dtype=np.int64)
     lx = np.log(member.x)
@@ -533,7 +529,7 @@ def _interp(
         raise PDFError(
             f"unknown interpolation '{interpolation}'; choose {', '.join(INTERPOLATIONS)}"
         )
-    return np.ascontiguousarray(out.T)
+    return out
 
 
 def _extrapolate_linear(

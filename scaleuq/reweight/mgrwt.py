@@ -222,11 +222,9 @@ def _check_values(mg: MGRWT, where: str, first: int) -> MGRWT:
     return mg
 
 
-def _parse_plain(buf: bytes, n: int) -> MGRWT | None:
-    """The fast path: every event has the plain layout of :data:`_PLAIN` with well-formed
-    numbers (n_qcd and parton ids integers); None otherwise (then the general parser runs and
-    names the event at fault). Same values as the general parser (both parse with C's
-    correctly rounded conversion)."""
+def _plain_values(buf: bytes, n: int) -> np.ndarray | None:
+    """The (n, 11) numbers of :data:`_PLAIN` (rscale (2), beam, pid x q, beam, pid x q,
+    totfact) by regex and one text-to-float conversion; None when a block is not plain."""
     found = _PLAIN.findall(buf)
     if len(found) != n or n == 0:
         return None
@@ -241,7 +239,27 @@ def _parse_plain(buf: bytes, n: int) -> MGRWT | None:
         return None
     if len(vals) != 11 * n:
         return None
-    raw = vals.reshape(n, 11)  # rscale (2), beam, pid x q, beam, pid x q, totfact
+    return vals.reshape(n, 11)
+
+
+def _parse_plain(buf: bytes, n: int, engine: str = "numpy") -> MGRWT | None:
+    """The fast path: every event has the plain layout of :data:`_PLAIN` with well-formed
+    numbers (n_qcd and parton ids integers); None otherwise (then the general parser runs and
+    names the event at fault). Same values as the general parser (both parse with C's
+    correctly rounded conversion; the ``compiled`` engine's pass,
+    :mod:`scaleuq.reweight.mgrwt_kernel`, converts only what it converts exactly, and leaves
+    the rest to the regex)."""
+    if n == 0:
+        return None
+    raw = None
+    if engine == "compiled":
+        from scaleuq.reweight.mgrwt_kernel import plain_values
+
+        raw = plain_values(buf, n)
+    if raw is None:
+        raw = _plain_values(buf, n)
+    if raw is None:
+        return None
     swap = raw[:, 2] == 2
     if (
         not np.array_equal(raw[:, 6], np.where(swap, 1.0, 2.0))
@@ -270,13 +288,17 @@ def _parse_plain(buf: bytes, n: int) -> MGRWT | None:
     return MGRWT(n_qcd, np.ascontiguousarray(vals[:, 1]), empty, beams, vals[:, 8].copy())  # type: ignore[arg-type]
 
 
-def parse_mgrwt(events: bytes | list[bytes], *, first_event: int = 1, path: str = "") -> MGRWT:
+def parse_mgrwt(
+    events: bytes | list[bytes], *, first_event: int = 1, path: str = "", engine: str = "numpy"
+) -> MGRWT:
     """Parse the ``<mgrwt>`` blocks of a block of complete events.
 
     Args:
         events: raw bytes of complete ``<event>...</event>`` texts, or a list of event texts.
         first_event: number of the first event (1-based), for messages.
         path: the file, for messages.
+        engine: ``compiled`` reads MadEvent's plain blocks in one numba pass
+            (:mod:`scaleuq.reweight.mgrwt_kernel`), ``numpy`` by regex; the same arrays.
 
     Raises:
         LHEError: an event without ``<mgrwt>`` (or without one of its parts), or a malformed one.
@@ -284,7 +306,7 @@ def parse_mgrwt(events: bytes | list[bytes], *, first_event: int = 1, path: str 
     buf = b"".join(events) if isinstance(events, list) else bytes(events)
     where = path or "LHE events"
     n = buf.count(b"</event>")
-    plain = _parse_plain(buf, n)
+    plain = _parse_plain(buf, n, engine)
     if plain is not None:
         return _check_values(plain, where, first_event)
     blocks = _MGRWT.findall(buf)
@@ -341,4 +363,6 @@ def parse_mgrwt(events: bytes | list[bytes], *, first_event: int = 1, path: str 
         if (pid.values != np.rint(pid.values)).any():
             raise LHEError(f'{where}: a non-integer parton id in <pdfrwt beam="{beam}">')
         beams.append(BeamHistory(pid, x, q))
-    return _check_values(MGRWT(n_qcd, rs[:, 1], asrwt, (beams[0], beams[1]), tot), where, first_event)
+    return _check_values(
+        MGRWT(n_qcd, rs[:, 1], asrwt, (beams[0], beams[1]), tot), where, first_event
+    )

@@ -4,8 +4,10 @@
 the (mu_R, mu_F, dynamical scale) product first, without the default point; then the members of
 the PDF set, the central one first; then other sets and alpha_s variations), streams the file,
 computes each block's weights with :func:`scaleuq.reweight.weights.weight_ratios` and writes
-them (:mod:`scaleuq.reweight.stream`). Memory is bounded by one block of events whatever the
-file size.
+them (:mod:`scaleuq.reweight.stream`). Memory is bounded by a few blocks of events whatever the
+file size. Two engines give the same bytes: ``numpy`` (small files: numba is never imported)
+and ``compiled`` (numba kernels; each block formatted in a thread while the next is computed,
+plain output written by a background thread); see :func:`choose_engine_for`.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import itertools
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,12 +30,14 @@ import numpy as np
 
 from scaleuq.errors import LHEError, OptionError
 from scaleuq.io.lhe.parallel import FileFailure
-from scaleuq.io.lhe.reader import choose_engine
+from scaleuq.io.lhe.reader import choose_engine, is_gzip
 from scaleuq.pdf.alphas import AlphaS
 from scaleuq.pdf.sets import PdfPath, PDFSet, load_pdf
 from scaleuq.reweight.mgrwt import parse_mgrwt
 from scaleuq.reweight.scales import DYNAMICAL_SCALES
 from scaleuq.reweight.stream import (
+    BackgroundWriter,
+    BufferPool,
     EventStream,
     beam_signs,
     event_arrays,
@@ -54,6 +60,32 @@ PDF_MEMBER_CHOICES = ("central", "all")
 #: -1, 1, 2, 3, 4).
 DEFAULT_FACTORS = (0.5, 1.0, 2.0)
 DEFAULT_DYN = (-1, 1, 2, 3, 4)
+#: how the weights are computed and written: ``compiled`` (numba kernels), ``numpy`` (no numba:
+#: same numbers, same bytes), or ``auto``
+ENGINES = ("auto", "compiled", "numpy")
+#: ``auto`` computes in numpy below this much event text (gzip counted as 5x its size): numba's
+#: import and set-up (about a second) cost more than numpy's slower interpolation and formatting
+#: there (benchmarks/bench_reweight.py measures both on the 1000-event MadGraph file)
+SMALL_BYTES = 8 * 2**20
+
+
+def choose_engine_for(path: str | os.PathLike[str], engine: str | None = None) -> str:
+    """``compiled`` or ``numpy`` for re-weighting ``path``: ``engine`` (or
+    ``$SCALEUQ_REWEIGHT_ENGINE``) when it names one; else ``compiled`` when numba is already
+    loaded in this process or the file holds :data:`SMALL_BYTES` of text or more, ``numpy``
+    below. Both give the same output bytes."""
+    engine = engine or os.environ.get("SCALEUQ_REWEIGHT_ENGINE") or "auto"
+    if engine not in ENGINES:
+        raise OptionError(f"unknown reweight engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    if "numba" in sys.modules:
+        return "compiled"
+    try:
+        size = os.stat(path).st_size * (5 if is_gzip(path) else 1)
+    except OSError:  # no file: reweight names it; nothing is computed
+        return "numpy"
+    return "numpy" if size < SMALL_BYTES else "compiled"
 
 
 @dataclass(frozen=True)
@@ -355,6 +387,7 @@ def reweight(
     pdf_method: str | None = None,
     block_bytes: int = 8 * 2**20,
     progress: Callable[[int], None] | None = None,
+    engine: str | None = None,
 ) -> ReweightResult:
     """Recompute MadGraph-style weights of an LO event file from its ``<mgrwt>`` blocks.
 
@@ -382,13 +415,22 @@ def reweight(
         pdf_method: how members combine in the summary (default from the set's ``ErrorType``).
         block_bytes: decompressed bytes read per block.
         progress: called with the compressed bytes read so far.
+        engine: ``compiled`` (numba kernels), ``numpy`` (numba never imported) or ``auto``
+            (default, or ``$SCALEUQ_REWEIGHT_ENGINE``): numpy for files below
+            :data:`SMALL_BYTES` of text. The output is the same byte for byte.
     """
     args = dict(locals())
+    from scaleuq.pdf.kernels import use_engine
+
+    args["engine"] = choose_engine_for(path, engine)
+    if args["engine"] == "numpy":
+        with use_engine("numpy"):
+            return _reweight(**args)
     from scaleuq.io.lhe.jit import numba_without_extensions
 
     # the PDF, weight and formatting kernels are numba: their first call loads them without
     # numba's entry-point extensions (awkward, vector: 0.5 s and 100 MB they never use)
-    with numba_without_extensions():
+    with numba_without_extensions(), use_engine("compiled"):
         return _reweight(**args)
 
 
@@ -413,8 +455,9 @@ def _reweight(
     pdf_method: str | None,
     block_bytes: int,
     progress: Callable[[int], None] | None,
+    engine: str,
 ) -> ReweightResult:
-    """:func:`reweight` (its arguments, checked here)."""
+    """:func:`reweight` (its arguments, checked here; ``engine`` chosen)."""
     from scaleuq.io.lhe import parse_header
     from scaleuq.util.atomic import atomic_open
 
@@ -435,14 +478,15 @@ def _reweight(
     if not path.is_file():
         raise LHEError(f"{path}: no such file")
     want_particles = any(d != -1 for d in dyn)
-    engine = choose_engine(path)
+    # the event parser: Python with the numpy engine (numba never imported), else its own choice
+    lhe_engine = "python" if engine == "numpy" else choose_engine(path)
     raw = EventStream(path, block_bytes=block_bytes, progress=progress)
     try:
         header = parse_header(raw.header, path)
         blocks = raw.blocks()
         first_block = next(blocks, None)
         if auto_dyn and first_block is not None:
-            dyn = _defined_scales(first_block, dyn, header, path, engine)
+            dyn = _defined_scales(first_block, dyn, header, path, lhe_engine)
             want_particles = any(d != -1 for d in dyn)
         central = load_pdf(
             pdf,
@@ -461,9 +505,7 @@ def _reweight(
         set_id = central.lhapdf_id if central.lhapdf_id is not None else pdf_id
         if set_id is None and header.pdf_id is not None:
             set_id = header.pdf_id - ref_member
-            log.info(
-                "LHAPDF id of %s taken from the file's <init> block: %s", central.name, set_id
-            )
+            log.info("LHAPDF id of %s taken from the file's <init> block: %s", central.name, set_id)
         if central.lhapdf_id is None and set_id is not None:
             central = dataclasses.replace(central, lhapdf_id=set_id)
         central_id = None if set_id is None else set_id + ref_member
@@ -524,7 +566,15 @@ def _reweight(
             # every file the run reads is an input: the events and the PDF files
             read = [path, *(f for p in pdfs for f in _pdf_files(p))]
             with atomic_open(target, "wb", inputs=read) as handle:
-                out = open_output(handle, target.suffix == ".gz")
+                # plain output: the formatted blocks' buffers are used again once written
+                pool = BufferPool() if target.suffix != ".gz" and engine == "compiled" else None
+                out = open_output(handle, target.suffix == ".gz", pool)
+                if not isinstance(out, BackgroundWriter):
+                    pool = None
+                # each block's text is formatted in a thread (the kernels release the GIL)
+                # while this one computes the next block's weights; written in order
+                formatter = ThreadPoolExecutor(1, thread_name_prefix="scaleuq-format")
+                pending: Future[Any] | None = None
                 try:
                     out.write(head)
                     first = 1
@@ -532,10 +582,15 @@ def _reweight(
                         [first_block] if first_block is not None else [], blocks
                     ):
                         info, particles = event_arrays(
-                            text, n_block, particles=want_particles, first_event=first, path=path,
-                            header=header, engine=engine,
+                            text,
+                            n_block,
+                            particles=want_particles,
+                            first_event=first,
+                            path=path,
+                            header=header,
+                            engine=lhe_engine,
                         )
-                        mg = parse_mgrwt(text, first_event=first, path=str(path))
+                        mg = parse_mgrwt(text, first_event=first, path=str(path), engine=engine)
                         ev = kinematics(mg, info, particles, dyn, first_event=first, path=str(path))
                         ratios = weight_ratios(
                             ev, pdfs, variations, central_row=central_row, beam_sign=signs
@@ -544,10 +599,21 @@ def _reweight(
                         sums += w.sum(axis=0)
                         nominal += float(ev.xwgtup.sum())
                         n_events += len(w)
-                        out.write(splice(text, ids, w, path, first))
+                        take = pool.take if pool is not None else None
+                        done, pending = (
+                            pending,
+                            formatter.submit(
+                                splice, text, ids, w, path, first, engine=engine, buffer=take
+                            ),
+                        )
+                        if done is not None:
+                            out.write(done.result())
                         first += n_block
+                    if pending is not None:
+                        out.write(pending.result())
                     out.write(raw.rest)
                 finally:
+                    formatter.shutdown(wait=True, cancel_futures=True)
                     if out is not handle:
                         out.close()
             if n_events == 0:

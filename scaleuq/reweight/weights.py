@@ -185,10 +185,10 @@ class _Cache:
                 np.concatenate(pids), np.concatenate(xs), np.concatenate(qs), rows=list(rows)
             )
             for j, (dyn, k_f) in enumerate(keys):
-                prod = np.ones((len(rows), n))
-                for i in range(len(beams)):
-                    seg = (j * len(beams) + i) * n
-                    prod *= vals[:, seg : seg + n]
+                seg = j * len(beams) * n
+                prod = vals[:, seg : seg + n].copy()  # = 1.0 * the first beam's, exactly
+                for i in range(1, len(beams)):
+                    prod *= vals[:, seg + i * n : seg + (i + 1) * n]
                 got = self.pdf.setdefault((src, dyn, k_f), {})
                 for k, r in enumerate(rows):
                     got[r] = prod[k]

@@ -33,6 +33,8 @@ summed in :mod:`scaleuq.io.lhe.variations`.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import logging
 import os
 import re
@@ -410,63 +412,86 @@ _PY_EVENT = re.compile(rb"<event(?:[ \t\n][^>]*)?>")
 _PY_EVENT_TAG = re.compile(rb"<event[\s>]")
 #: one ``<wgt id='X'> value </wgt>`` (whole match, quote, id, value)
 _PY_WGT = re.compile(rb"(\s*<wgt\s+id\s*=\s*(['\"])([^'\"<>\s]*)\2\s*>\s*([^\s<]+)\s*</wgt>)")
-#: the info line of an event (the first non-blank line after its tag, before any other tag)
-_PY_INFO = re.compile(rb"<event(?:[ \t\n][^>]*)?>\s*([^\n<]*)\n")
 _PY_MARKS = re.compile(rb"<event|<rwgt>|</rwgt>|</event>")
 _PY_MARKS_NOWGT = re.compile(rb"<event|</event>")
-_PY_ID = re.compile(rb"""id=(['"])([^'"<>\s]*)\1>""")
-_PY_SEP = b"\n|\n"
+#: one field of an info line or one <wgt> value: no whitespace, no tag, ASCII without "_"
+#: (``float()`` would read "1_0" as 10; the kernel refuses it)
+_PY_FIELD = rb"([^\s<_\x80-\xff]+)"
+#: an event tag and its info line: six fields, the first non-blank line after the tag
+_PY_INFO_LINE = rb"<event(?:[ \t\n][^>]*)?>\s*" + rb"[ \t]+".join([_PY_FIELD] * 6) + rb"[ \t]*\n"
+#: text without the marks of :data:`_PY_MARKS` (other tags, such as ``<mgrwt>``, allowed)
+_PY_FREE = rb"[^<]*(?:<(?!event|/event>|/?rwgt>)[^<]*)*"
+#: the ``id='X'>`` of a ``<wgt`` tag (the entry as written, quote, id)
+_PY_WGT_ID = re.compile(rb"<wgt\s+(id=(['\"])([^'\"<>\s]*)\2>)")
+_PY_INFO_LINES = re.compile(_PY_INFO_LINE)
+
+
+@functools.lru_cache(maxsize=16)
+def _py_events(entries: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """One whole event of the common layout whose ``<rwgt>`` block lists ``entries`` (the
+    ``id='X'>`` of each ``<wgt`` tag, as the block's first event writes them), in that order:
+    groups are the six info fields, then one value per entry."""
+    wgt = b"".join(
+        (rb"\s+" if i else rb"\s*") + rb"<wgt\s+" + re.escape(entry) + rb"\s+" + _PY_FIELD
+        + rb"\s+</wgt>"
+        for i, entry in enumerate(entries)
+    )  # fmt: skip
+    return re.compile(
+        _PY_INFO_LINE + _PY_FREE + rb"<rwgt>" + wgt + rb"\s*</rwgt>" + _PY_FREE + rb"</event>"
+    )
 
 
 def _parse_python_block(
-    text: bytes, n: int, ids: dict[bytes, int], k: int, weights: bool
+    buf: bytes, n: int, ids: dict[bytes, int], k: int, weights: bool, cut: int | None = None
 ) -> EventBlock | None:
-    """The common layout parsed with a few passes over the whole block (no loop over events):
-    every event is ``<event ...>``, its info line, (with ``weights``) one ``<rwgt>`` block of
-    ``<wgt id='X'> value </wgt>`` entries with the same ids in the same order, ``</event>``.
-    None for anything else: the per-event loop of :func:`_parse_python` decides then. The
-    tokens reaching ``float()`` are those of that loop, so the arrays are the same bit for
-    bit."""
-    marks = (_PY_MARKS if weights else _PY_MARKS_NOWGT).findall(text)
-    order = [b"<event", b"<rwgt>", b"</rwgt>", b"</event>"] if weights else [b"<event", b"</event>"]
-    if marks != order * n:
-        return None  # the tags of n events, in order, nothing of them between events
-    lines = _PY_INFO.findall(text)
-    if len(lines) != n or any(len(line.split()) != 6 for line in lines):
-        return None  # one per <event: line i is event i's
-    info_tokens = b" ".join(lines).split()
-    table = np.full((n, k), np.nan)
-    columns: list[tuple[int, list[bytes]]] = []
-    if weights and n:
-        contents = [seg.partition(b"</rwgt>")[0] for seg in text.split(b"<rwgt>")[1:]]
-        m = contents[0].count(b"<wgt")
-        period = 4 * m + 1  # <wgt, id='X'>, value, </wgt> per entry; "|" between events
-        tokens = _PY_SEP.join(contents).split()
-        if len(tokens) != period * n - 1 or tokens[period - 1 :: period] != [b"|"] * (n - 1):
+    """The common layout parsed with one regular-expression split of the whole block (no loop
+    over events): every event is ``<event ...>``, its info line (six fields), anything without
+    the marks ``<event``, ``<rwgt>``, ``</rwgt>``, ``</event>``, (with ``weights``) one
+    ``<rwgt>`` block of ``<wgt id='X'> value </wgt>`` entries with the ids of the block's first
+    event in the same order, anything without the marks, ``</event>``; nothing but unmarked
+    text between events. None for anything else: the per-event loop of :func:`_parse_python`
+    decides then. The split hands every field and value to one ``float()`` pass (tokens as the
+    loop sees them), so the arrays are the kernel's bit for bit. ``buf[:cut]`` holds the
+    events (the whole of ``buf`` when ``cut`` is None; read in place, not copied)."""
+    cut = len(buf) if cut is None else cut
+    text = buf if cut == len(buf) else memoryview(buf)[:cut]  # regular expressions take both
+    cols: list[int] = []
+    if weights:
+        start = buf.find(b"<rwgt>", 0, cut)
+        stop = buf.find(b"</rwgt>", start, cut)
+        if start < 0 or stop < 0:
             return None
-        for j in range(m):
-            name = _PY_ID.fullmatch(tokens[4 * j + 1])
-            col = ids.get(name.group(2), -1) if name else -1
-            if (
-                col < 0
-                or any(c == col for c, _ in columns)
-                or tokens[4 * j :: period] != [b"<wgt"] * n
-                or tokens[4 * j + 1 :: period] != [tokens[4 * j + 1]] * n
-                or tokens[4 * j + 3 :: period] != [b"</wgt>"] * n
-            ):
-                return None
-            columns.append((col, tokens[4 * j + 2 :: period]))
+        found = list(_PY_WGT_ID.finditer(text, start, stop))
+        cols = [ids.get(m.group(3), -1) for m in found]
+        if not cols or -1 in cols or len(set(cols)) != len(cols):
+            return None
+        pattern = _py_events(tuple(m.group(1) for m in found))
+    else:  # the info lines only: the marks in order, then one search for the lines
+        if _PY_MARKS_NOWGT.findall(text) != [b"<event", b"</event>"] * n:
+            return None
+        lines = _PY_INFO_LINES.findall(text)
+        if len(lines) != n:
+            return None
+        try:
+            info = np.fromiter(map(float, itertools.chain.from_iterable(lines)), float, 6 * n)
+        except ValueError:
+            return None
+        return EventBlock(0, info.reshape(n, 6), np.empty((n, 0)), None)
+    parts = pattern.split(text)
+    period = 7 + len(cols)  # the text before an event, then its groups
+    if len(parts) != period * n + 1:
+        return None  # an event the pattern does not take
+    if _PY_MARKS.search(b"".join(parts[::period])):
+        return None  # a tag of an event between events
+    del parts[::period]
     try:
-        for group in (info_tokens, *(values for _, values in columns)):
-            joined = b" ".join(group)
-            if b"_" in joined or b"<" in joined or not joined.isascii():
-                return None
-        info = np.fromiter(map(float, info_tokens), float, len(info_tokens)).reshape(n, 6)
-        for col, values in columns:
-            table[:, col] = np.fromiter(map(float, values), float, n)
+        values = np.fromiter(map(float, parts), float, len(parts)).reshape(n, period - 1)
     except ValueError:  # 1.0D+00 and the like: the kernel knows them
         return None
-    return EventBlock(0, info, table, None)
+    table = np.full((n, k), np.nan)
+    if cols:
+        table[:, cols] = values[:, 6:]
+    return EventBlock(0, np.ascontiguousarray(values[:, :6]), table, None)
 
 
 def _parse_python(
@@ -476,13 +501,17 @@ def _parse_python(
     block (any layout it does not know, any error): the kernel then parses it. Numbers go
     through ``float()``, which the kernel's conversion equals (correctly rounded), so both
     paths give the same arrays bit for bit (tests/test_lhe_engines.py checks the real files)."""
-    text = buf[:cut] if cut < len(buf) else buf
-    if b"\r" in text or b"\x0b" in text or b"\x0c" in text:  # memchr: 30x a regex search
-        return None
+    if (
+        buf.find(b"\r", 0, cut) >= 0
+        or buf.find(b"\x0b", 0, cut) >= 0
+        or buf.find(b"\x0c", 0, cut) >= 0
+    ):
+        return None  # memchr: 30x a regex search
     if not particles:
-        block = _parse_python_block(text, n, ids, k, weights)
+        block = _parse_python_block(buf, n, ids, k, weights, cut)
         if block is not None:
             return block
+    text = buf[:cut] if cut < len(buf) else buf
     pieces = text.split(_END)
     if len(pieces) != n + 1:
         return None
@@ -1009,7 +1038,11 @@ def read_lhe(
     """
     path = Path(path)
     header, blocks = iter_blocks(
-        path, particles=particles, block_bytes=block_bytes, progress=progress, jobs=jobs,
+        path,
+        particles=particles,
+        block_bytes=block_bytes,
+        progress=progress,
+        jobs=jobs,
         engine=engine,
     )
     k = len(header.weights)

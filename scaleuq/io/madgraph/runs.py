@@ -33,6 +33,7 @@ How files become runs (see :mod:`.detect` for how each file is recognised):
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -40,7 +41,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scaleuq.errors import MadGraphError
 from scaleuq.io.madgraph.blocks import (
@@ -159,8 +160,8 @@ class IngestResult:
     """Result of :func:`ingest` and :func:`ingest_lhe`.
 
     Attributes:
-        table: the canonical scaleuq table, one row per process (its ``source`` column names
-            the runs of each row).
+        rows: the canonical rows (:func:`scaleuq.io.tables.canonical_rows`), one per process
+            (its ``source`` names the runs of the row); :attr:`table` holds them as a DataFrame.
         runs: the runs used, in the order read.
         unused: runs of a process and order that ``pick`` did not choose.
         skipped: files without a result that could be placed (HwU histograms, run cards...).
@@ -172,7 +173,7 @@ class IngestResult:
         inputs: every file read (an output may not overwrite any of them).
     """
 
-    table: pd.DataFrame
+    rows: tuple[dict[str, Any], ...]
     runs: tuple[RunRecord, ...]
     unused: tuple[RunRecord, ...] = ()
     skipped: tuple[Skipped, ...] = ()
@@ -182,11 +183,18 @@ class IngestResult:
     left_out: tuple[Skipped, ...] = ()
     inputs: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def table(self) -> pd.DataFrame:
+        """The canonical scaleuq table (pandas, imported on first use), one row per process."""
+        from scaleuq.io.tables import frame_of
+
+        return frame_of(self.rows)
+
     def to_dict(self) -> dict[str, object]:
         """JSON-safe representation (the table as a list of row objects)."""
-        from scaleuq.util.jsonio import to_jsonable
+        from scaleuq.io.tables import table_records
 
-        rows = to_jsonable(self.table.drop(columns=["dataset"]).to_dict(orient="records"))
+        rows = table_records(self.rows)
         return {
             "processes": rows,
             "runs": [r.to_dict() for r in self.runs],
@@ -1170,7 +1178,7 @@ def merge_runs(
     pick: Sequence[str] = (),
     n_final: int | None = None,
     dataset: str = "madgraph",
-) -> tuple[pd.DataFrame, list[RunRecord], list[RunRecord], list[str], list[Skipped]]:
+) -> tuple[tuple[dict[str, Any], ...], list[RunRecord], list[RunRecord], list[str], list[Skipped]]:
     """Rows of the scaleuq table from runs: one row per process, LO and NLO columns.
 
     A process whose runs cannot be placed (two runs of one order that ``pick`` does not
@@ -1184,14 +1192,14 @@ def merge_runs(
         n_final: final-state multiplicity for every row, instead of counting it.
 
     Returns:
-        (table, used runs, unused runs, warnings, failures).
+        (canonical rows, used runs, unused runs, warnings, failures).
 
     Raises:
         MadGraphError: a ``pick`` that matches no run, a process whose final state cannot be
             counted; every process failed (the first failure).
     """
     from scaleuq.io.process import process_key
-    from scaleuq.io.tables import from_records
+    from scaleuq.io.tables import canonical_rows
 
     warnings: list[str] = []
     by_key: dict[tuple[str, str], list[RunRecord]] = {}
@@ -1287,8 +1295,10 @@ def merge_runs(
         raise MadGraphError(failed[0].reason)
     for item in warnings:
         log.warning("%s", item)
-    table = from_records(records, dataset=dataset, sources=["; ".join(sources[k]) for k in rows])
-    return table, used, unused, warnings, failed
+    table_rows = canonical_rows(
+        records, dataset=dataset, sources=["; ".join(sources[k]) for k in rows]
+    )
+    return tuple(table_rows), used, unused, warnings, failed
 
 
 def ingest(

@@ -534,6 +534,6 @@ def read_samples(
         raise NanoAODError(refused[0].reason)
     skipped = tuple(Skipped(f.path, f.error) for f in mapped.failures)
     return NanoAODIngestResult(
-        table=table, runs=tuple(runs), skipped=skipped, warnings=tuple(warnings),
+        rows=table, runs=tuple(runs), skipped=skipped, warnings=tuple(warnings),
         nanoaod=tuple(built),
     )  # fmt: skip
