@@ -1,6 +1,6 @@
 """Speed of ``scaleuq reweight`` against a per-event Python loop doing MadGraph's PDF calls.
 
-Usage: python benchmarks/bench_reweight.py [--events 100000] [--loop-events 1000] [--workdir DIR]
+Usage: python benchmarks/bench_reweight.py [--events 100000] [--loop-events 10000] [--workdir DIR]
        [--repeat 2] [--before DIR] [--no-small] [--no-gzip-variants]
 
 What it builds (in --workdir, default a temporary directory):
@@ -316,7 +316,7 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--loop-events", type=int, default=1000)
+    parser.add_argument("--loop-events", type=int, default=10000)
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--repeat", type=int, default=2, help="interleaved rounds (medians)")
     parser.add_argument("--before", default=None, help="a copy of older code to time too")
