@@ -42,12 +42,16 @@ class PullOptions(FieldsDict):
 
     def __post_init__(self) -> None:
         if self.convention not in CONVENTIONS:
-            raise OptionError(f"unknown convention {self.convention!r}: choose from {', '.join(CONVENTIONS)}")
+            raise OptionError(
+                f"unknown convention {self.convention!r}: choose from {', '.join(CONVENTIONS)}"
+            )
         if self.n_mode not in N_MODES:
             raise OptionError(f"unknown n mode {self.n_mode!r}: choose from {', '.join(N_MODES)}")
         for name in ("from_order", "to_order"):
             if getattr(self, name) not in ORDERS:
-                raise OptionError(f"unknown order {getattr(self, name)!r}: choose from {', '.join(ORDERS)}")
+                raise OptionError(
+                    f"unknown order {getattr(self, name)!r}: choose from {', '.join(ORDERS)}"
+                )
         if self.reference is not None and self.reference_select is not None:
             raise OptionError("give --reference or --reference-select, not both")
 

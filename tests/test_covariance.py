@@ -166,7 +166,10 @@ def test_cli_json_keys(tmp_path: Path) -> None:
     assert {"index", "s", "delta", "ratio"} <= set(data["eigen"][0])
     text = CliRunner().invoke(main, ["validate-covariance", str(path)])
     assert text.exit_code == 0 and "theta =" in text.output
-    assert "validation_theory_chi2" in text.output and "stability over the eigenvalue cut" in text.output
+    assert (
+        "validation_theory_chi2" in text.output
+        and "stability over the eigenvalue cut" in text.output
+    )
 
 
 def test_hwu_bins_as_a_series(tmp_path: Path) -> None:

@@ -214,9 +214,7 @@ def test_lhapdf_grids_parsed_only_in_pdf() -> None:
 
 
 def test_repository_tracks_no_binary_package_and_has_a_licence() -> None:
-    git = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    git = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False)
     if git.returncode != 0:
         pytest.skip("not a git checkout")
     files = git.stdout.splitlines()
@@ -239,10 +237,18 @@ def test_no_module_imports_another_modules_private_names() -> None:
     bad = []
     for path in MODULES.values():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("scaleuq")):
-                private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").startswith("scaleuq")
+            ):
+                private = [
+                    a.name
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")
+                ]
                 if private:
-                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {', '.join(private)}")
+                    bad.append(
+                        f"{path.relative_to(ROOT)}:{node.lineno} imports {', '.join(private)}"
+                    )
     assert not bad, "\n".join(bad)
 
 

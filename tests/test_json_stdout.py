@@ -75,7 +75,9 @@ def _long_table(path: Path) -> Path:
             for kr in (0.5, 1.0, 2.0):
                 for kf in (0.5, 1.0, 2.0):
                     shift = spread * (0.6 * (kr - 1) - 0.3 * (kf - 1))
-                    rows.append(f"{point},F2,{order},{kr},{kf},{base * level * (1 + shift):.6g},0.2")
+                    rows.append(
+                        f"{point},F2,{order},{kr},{kf},{base * level * (1 + shift):.6g},0.2"
+                    )
     path.write_text("\n".join(rows) + "\n")
     return path
 
@@ -95,7 +97,15 @@ def _args(command: str, tmp: Path) -> list[str]:
         from scaleuq.io.nanoaod.synthetic import write_nanoaod
 
         write_nanoaod(tmp / "nano.root", 500, seed=1)
-        return ["ingest", "nanoaod", str(tmp / "nano.root"), "--process", "p p > z j", "--order", "lo"]
+        return [
+            "ingest",
+            "nanoaod",
+            str(tmp / "nano.root"),
+            "--process",
+            "p p > z j",
+            "--order",
+            "lo",
+        ]
     if command == "differential":
         lo = tmp / "lo.HwU"
         nlo = tmp / "nlo.HwU"

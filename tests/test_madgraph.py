@@ -220,7 +220,9 @@ def test_process_option_disagreeing_with_the_run_is_an_error(tmp_path) -> None:
     with pytest.raises(MadGraphError, match=r"'p p > z j' disagrees with --process .*=p p > z$"):
         ingest([tmp_path], process=f"{console}:1=p p > z")
     kept = ingest([tmp_path], process="p p > z").runs[0]
-    assert kept.process == "p p > z j" and any("--process 'p p > z' not used" in n for n in kept.notes)
+    assert kept.process == "p p > z j" and any(
+        "--process 'p p > z' not used" in n for n in kept.notes
+    )
     assert ingest([tmp_path], process="p p > z j").runs[0].process == "p p > z j"
 
 

@@ -27,7 +27,9 @@ def test_registry_basics() -> None:
     with pytest.raises(OptionError, match="already registered"):
         reg.register("a", 2)
     assert reg.register("a", 2, replace=True) == 2
-    with pytest.raises(OptionError, match=r"unknown widget 'b' \(did you mean 'a'\?\)|unknown widget 'b'"):
+    with pytest.raises(
+        OptionError, match=r"unknown widget 'b' \(did you mean 'a'\?\)|unknown widget 'b'"
+    ):
         reg.get("b")
     with pytest.raises(OptionError, match="non-empty name"):
         reg.register(" ", 3)

@@ -154,7 +154,9 @@ def test_cli_pulls_and_fit_on_a_series(tmp_path: Path) -> None:
                                "--gof", "20", "--model", "gauss"])  # fmt: skip
     assert fit.exit_code == 0, fit.output
     assert "correlated, not independent processes" in fit.output  # the caveat (stderr mixed in)
-    after = runner.invoke(main, ["fit", str(path), "--stage", "after", "--from", "nlo", "--to", "nnlo"])
+    after = runner.invoke(
+        main, ["fit", str(path), "--stage", "after", "--from", "nlo", "--to", "nnlo"]
+    )
     assert after.exit_code == 1 and "LO -> NLO only" in after.output
 
 

@@ -37,7 +37,10 @@ def _reference_label(options: PullOptions) -> str:
 @format_option()
 @output_option()
 def pulls(
-    tables: tuple[str, ...], table_format: str | None, options: PullOptions, fmt: str,
+    tables: tuple[str, ...],
+    table_format: str | None,
+    options: PullOptions,
+    fmt: str,
     output: str | None,
 ) -> None:
     """Scale pulls t = (σ_NLO − σ_LO)/Δσ_LO of every process in TABLES.
@@ -181,11 +184,22 @@ def fit_command(
 @tables_argument
 @output_dir_option("reports", help="Folder the report is written into.")
 @pull_options(reference=True)
-@click.option("--threshold", type=float, default=3.0, show_default=True,
-              help="Flag processes with |t_ref| above this.")
+@click.option(
+    "--threshold",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="Flag processes with |t_ref| above this.",
+)
 @bootstrap_option(2000)
-@click.option("--gof", "n_gof", type=click.IntRange(0), default=1000, show_default=True,
-              help="Parametric-bootstrap samples for the goodness-of-fit p-values (0: none).")
+@click.option(
+    "--gof",
+    "n_gof",
+    type=click.IntRange(0),
+    default=1000,
+    show_default=True,
+    help="Parametric-bootstrap samples for the goodness-of-fit p-values (0: none).",
+)
 @seed_option
 def figures_command(
     tables: tuple[str, ...],

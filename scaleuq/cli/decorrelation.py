@@ -257,7 +257,9 @@ def decorrelation_run(
 
 @decorrelation.command("from-lhe")
 @click.argument("files", nargs=-1, required=True, type=str)
-@output_option("The sample (.npz). Without -o the last argument is the output (the old two-argument form).")
+@output_option(
+    "The sample (.npz). Without -o the last argument is the output (the old two-argument form)."
+)
 @click.option("--btag-eff", type=click.FloatRange(0, 1), default=0.7, show_default=True)
 @seed_option
 @jobs_option
@@ -321,13 +323,18 @@ def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt:
     from scaleuq.util.quiet import stdout_to_stderr
 
     with stdout_to_stderr():
-        result = api.decorrelation_closure(process or ("wjets", "single_top"), n_events=events, seed=seed)
+        result = api.decorrelation_closure(
+            process or ("wjets", "single_top"), n_events=events, seed=seed
+        )
     if fmt == "json":
         from scaleuq.report.render import dumps
 
         click.echo(
             dumps(
-                {**meta("decorrelation closure", None, events=events, seed=seed), **result.to_dict()}
+                {
+                    **meta("decorrelation closure", None, events=events, seed=seed),
+                    **result.to_dict(),
+                }
             ),
             nl=False,
         )
@@ -350,9 +357,7 @@ def decorrelation_closure(events: int, process: tuple[str, ...], seed: int, fmt:
 )
 @format_option(("table", "json"))
 @handle_errors
-def decorrelation_toy(
-    events: int, seed: int, n_bootstrap: int, threads: int, fmt: str
-) -> None:
+def decorrelation_toy(events: int, seed: int, n_bootstrap: int, threads: int, fmt: str) -> None:
     """The analytic Gaussian toy: trained band and distance against the closed form."""
     from scaleuq.decorrelation import api
     from scaleuq.util.quiet import stdout_to_stderr
@@ -365,7 +370,9 @@ def decorrelation_toy(
         from scaleuq.report.render import dumps
 
         click.echo(
-            dumps({**meta("decorrelation toy", None, events=events, seed=seed), **result.to_dict()}),
+            dumps(
+                {**meta("decorrelation toy", None, events=events, seed=seed), **result.to_dict()}
+            ),
             nl=False,
         )
         return

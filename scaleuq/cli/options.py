@@ -167,12 +167,14 @@ def scheduler_option(func: F) -> F:
         "--scheduler",
         metavar="ADDRESS",
         default=None,
-        help='Run one task per input file on this Dask scheduler (tcp://host:8786; '
+        help="Run one task per input file on this Dask scheduler (tcp://host:8786; "
         'pip install "scaleuq[dask]").',
     )(func)
 
 
-def bootstrap_option(default: int = 2000, *, help: str = "Bootstrap resamples (0: none).") -> Callable[[F], F]:
+def bootstrap_option(
+    default: int = 2000, *, help: str = "Bootstrap resamples (0: none)."
+) -> Callable[[F], F]:
     """``--bootstrap N``: resamples; 0 switches the bootstrap off in every command."""
 
     def decorate(func: F) -> F:

@@ -306,7 +306,6 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-
 def pulls(
     table: pd.DataFrame,
     *,

@@ -249,7 +249,9 @@ def _nnpdf31_path() -> Path:
     try:
         return member_file(_NNPDF31_SET, 0)
     except PDFError:
-        raise MissingDependencyError("pythia8mc", "mc", f"the NNPDF3.1 grid ({_NNPDF31_SET})") from None
+        raise MissingDependencyError(
+            "pythia8mc", "mc", f"the NNPDF3.1 grid ({_NNPDF31_SET})"
+        ) from None
 
 
 def _lhagrid_at_q0(path: Path) -> Callable[[float, float], list[float]]:

@@ -182,8 +182,8 @@ def _joint_kernel(
                     small = min(small, c)
                     power *= sign * a
                 base = weights[ia] * (1.0 - a) ** omega
-                evidence[r] += base * a ** (-(m0 - 1) * m0 / 2.0) * _bc_integral(
-                    big, small, p_den, xi, knots
+                evidence[r] += (
+                    base * a ** (-(m0 - 1) * m0 / 2.0) * _bc_integral(big, small, p_den, xi, knots)
                 )
                 jac = base * a ** (-m0 * (m0 + 1) / 2.0)
                 for g in range(new.shape[1]):
@@ -232,13 +232,15 @@ def _quantile(x: np.ndarray, cdf: np.ndarray, q: float) -> float:
     return float(np.interp(q, cdf, x))
 
 
-def _mixture(parts: list[tuple[np.ndarray, np.ndarray]], weights: Sequence[float]) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def _mixture(
+    parts: list[tuple[np.ndarray, np.ndarray]], weights: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
     """The CDF of a weighted mixture of tabulated CDFs (one row each), on the union grid."""
     grid = np.unique(np.concatenate([x for x, _ in parts]))
-    cdf = sum(w * np.interp(grid, x, c, left=0.0, right=1.0) for (x, c), w in zip(parts, weights,
-                                                                                   strict=True))
+    cdf = sum(
+        w * np.interp(grid, x, c, left=0.0, right=1.0)
+        for (x, c), w in zip(parts, weights, strict=True)
+    )
     return grid, np.asarray(cdf) / float(sum(weights))
 
 

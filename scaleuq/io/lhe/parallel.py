@@ -55,7 +55,6 @@ class FileFailure(FieldsDict):
     error: str
     kind: str
 
-
     def exception(self) -> ScaleUQError:
         """The error as a scaleuq exception of the same class (ScaleUQError for others)."""
         cls = getattr(errors, self.kind, None)

@@ -349,7 +349,9 @@ def summarize_lhe(
                 f"PDF members from weight group '{member_groups[-1]}', the last of "
                 f"{len(member_groups)} groups holding them"
             )
-        members = [xsec[w.id] for w in candidates if w.group == member_groups[-1]] if candidates else []
+        members = (
+            [xsec[w.id] for w in candidates if w.group == member_groups[-1]] if candidates else []
+        )
     pdf_up = pdf_dn = None
     if members:
         delta = pdf_spread(members, pdf_method, header.path)
