@@ -156,7 +156,7 @@ def test_every_exception_is_public() -> None:
 #: The options several commands share: each is declared once, in scaleuq/cli/options.py.
 SHARED_OPTIONS = ("--seed", "--jobs", "--scheduler", "--bootstrap", "--format", "--output",
                   "--output-dir", "--convention", "--include-pdf", "--n-mode",
-                  "--reference-select")  # fmt: skip
+                  "--reference-select", "--gof", "--threshold")  # fmt: skip
 
 
 def _declared_options() -> dict[str, list[str]]:

@@ -13,11 +13,13 @@ from scaleuq.cli.options import (
     RegistryChoice,
     bootstrap_option,
     format_option,
+    gof_option,
     output_dir_option,
     output_option,
     pull_options,
     seed_option,
     tables_argument,
+    threshold_option,
 )
 
 if TYPE_CHECKING:
@@ -65,13 +67,7 @@ def pulls(
 @pull_options(reference=True)
 @format_option()
 @output_option()
-@click.option(
-    "--threshold",
-    type=float,
-    default=3.0,
-    show_default=True,
-    help="Flag processes with |t_ref| above this.",
-)
+@threshold_option
 def reference_correct(
     tables: tuple[str, ...],
     table_format: str | None,
@@ -123,14 +119,7 @@ def reference_correct(
     help="Models to fit (repeatable) [default: every registered model].",
 )
 @bootstrap_option(2000)
-@click.option(
-    "--gof",
-    "n_gof",
-    type=click.IntRange(0),
-    default=1000,
-    show_default=True,
-    help="Parametric-bootstrap samples for the goodness-of-fit p-values (0: none).",
-)
+@gof_option(1000)
 @seed_option
 def fit_command(
     tables: tuple[str, ...],
@@ -184,22 +173,9 @@ def fit_command(
 @tables_argument
 @output_dir_option("reports", help="Folder the report is written into.")
 @pull_options(reference=True)
-@click.option(
-    "--threshold",
-    type=float,
-    default=3.0,
-    show_default=True,
-    help="Flag processes with |t_ref| above this.",
-)
+@threshold_option
 @bootstrap_option(2000)
-@click.option(
-    "--gof",
-    "n_gof",
-    type=click.IntRange(0),
-    default=1000,
-    show_default=True,
-    help="Parametric-bootstrap samples for the goodness-of-fit p-values (0: none).",
-)
+@gof_option(1000)
 @seed_option
 def figures_command(
     tables: tuple[str, ...],

@@ -190,6 +190,33 @@ def bootstrap_option(
     return decorate
 
 
+def gof_option(default: int = 1000) -> Callable[[F], F]:
+    """``--gof N``: parametric-bootstrap samples of the goodness-of-fit p-values (the API's
+    ``n_gof``, as ``--bootstrap`` is ``n_bootstrap``)."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--gof",
+            "n_gof",
+            type=click.IntRange(0),
+            default=default,
+            show_default=True,
+            help="Parametric-bootstrap samples for the goodness-of-fit p-values (0: none).",
+        )(func)
+
+    return decorate
+
+
+#: ``--threshold``: the |t_ref| above which the reference correction flags a tail process.
+threshold_option = click.option(
+    "--threshold",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="Flag processes with |t_ref| above this.",
+)
+
+
 def format_option(choices: Sequence[str] = FORMATS, default: str = "table") -> Callable[[F], F]:
     """``--format``: what stdout (or ``--output``) carries, and nothing else."""
 
