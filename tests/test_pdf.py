@@ -15,8 +15,9 @@ import pytest
 
 from scaleuq.pdf import AlphaS, PDFError, load_pdf, pythia_pdfdata, read_member
 from scaleuq.pdf.alphas import beta_coefficients
-from scaleuq.pdf.grid import apply_patch, evaluate, patch, pid_columns
+from scaleuq.pdf.grid import evaluate, pid_columns
 from tests._pdfgrid import ALPHAS_INFO, PIDS, SUBS, XS, bilinear, write_grid, write_set
+from tests._pdfpatch import apply_patch, patch
 
 
 @pytest.fixture(autouse=True)
